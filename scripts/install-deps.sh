@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs everything golfc needs to build and test on a fresh Debian bookworm machine.
+# Debian packages only (plus PyPI where a test tier needs it); safe to run twice.
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+PACKAGES=(
+  # compiler toolchain and build system
+  g++ cmake ninja-build python3 git
+  # LLVM/MLIR 19 (static archives, tablegen, FileCheck/not, lit)
+  libmlir-19-dev mlir-19-tools llvm-19-dev llvm-19-tools
+  # clang + compiler-rt for the libFuzzer targets
+  clang-14 libclang-rt-14-dev
+  # runtime libraries: compression, tokenizer, BLAS
+  libzstd-dev liblzma-dev zlib1g-dev libsentencepiece-dev libopenblas-dev
+  # xz to unpack the FineWeb val head
+  xz-utils
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "install-deps: all Debian packages present"
+fi
+
+if [ ! -d /usr/local/cuda/include ]; then
+  echo "install-deps: note: no CUDA toolkit at /usr/local/cuda; the CUDA backend will not be built" >&2
+fi
