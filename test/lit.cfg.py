@@ -1,0 +1,30 @@
+# lit configuration of the golf test suite: IR (golf-opt), passes, frontend
+# (golfc), examples, docs and fuzzing.
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "golf"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".golf", ".test"]
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt", "Inputs", "reference"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.golf_obj_root, "test")
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%golf_src", config.golf_src_root))
+config.substitutions.append(("%examples", os.path.join(config.golf_src_root, "examples")))
+config.substitutions.append(("%python", "python3"))
+
+llvm_config.use_default_substitutions()
+# `RUN: not golfc ...` needs `not` on PATH; Debian ships it only in the LLVM dir.
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.add_tool_substitutions(
+    [ToolSubst("golf-opt", unresolved="fatal"), ToolSubst("golfc", unresolved="fatal")],
+    [config.golf_tools_dir, config.llvm_tools_dir])
+
+if config.golf_fuzz_dir and os.path.isdir(config.golf_fuzz_dir):
+    config.available_features.add("fuzz")
+    config.substitutions.append(("%fuzz_dir", config.golf_fuzz_dir))
