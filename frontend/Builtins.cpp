@@ -347,12 +347,18 @@ MaybeValue Elaborator::callBuiltin(const std::string &name, std::vector<CallArg>
     if (!items || !axis)
       return std::nullopt;
     llvm::SmallVector<mlir::Value> inputs;
+    mlir::Type element;
     for (const Value &v : *items) {
       MaybeTensor t = asTensor(v, argLoc[0]);
       if (!t)
         return std::nullopt;
+      mlir::Type e = llvm::cast<mlir::RankedTensorType>(t->getType()).getElementType();
+      element = element ? promoteFloat(element, e) : e;
       inputs.push_back(*t);
     }
+    for (mlir::Value &t : inputs)
+      if (!(t = castTo(t, element, at).value_or(mlir::Value())))
+        return std::nullopt;
     return wrap(make<ConcatOp>(at, inputs, {attr("axis", i64(*axis))}));
   }
   if (name == "shift") {

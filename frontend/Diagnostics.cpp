@@ -44,6 +44,8 @@ void Diagnostics::report(SourceLoc loc, llvm::StringRef kind,
 
 void Diagnostics::error(SourceLoc loc, const llvm::Twine &message) {
   ++errors_;
+  errorLines_.insert(loc.line);
+  notesSinceError_ = 0;
   report(loc, "error", message);
 }
 
@@ -52,7 +54,11 @@ void Diagnostics::warning(SourceLoc loc, const llvm::Twine &message) {
 }
 
 void Diagnostics::note(SourceLoc loc, const llvm::Twine &message) {
-  report(loc, "note", message);
+  // A deep call chain would repeat one note per level; the first few say where.
+  if (++notesSinceError_ <= kMaxNotes)
+    report(loc, "note", message);
+  else if (notesSinceError_ == kMaxNotes + 1)
+    os_ << "note: (further notes of this error omitted)\n";
 }
 
 } // namespace golf

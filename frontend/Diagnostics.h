@@ -12,6 +12,7 @@
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/raw_ostream.h"
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,9 @@ public:
   void warning(SourceLoc loc, const llvm::Twine &message);
   void note(SourceLoc loc, const llvm::Twine &message);
   int errorCount() const { return errors_; }
+  /// Whether an error was already reported on `line` (later errors on the
+  /// same line are usually consequences of the first).
+  bool hasErrorOnLine(int line) const { return errorLines_.count(line) > 0; }
   const SourceFile &file() const { return file_; }
 
   /// Errors past this many stop the compile (bad input must not flood or hang).
@@ -57,6 +61,9 @@ private:
   const SourceFile &file_;
   llvm::raw_ostream &os_;
   int errors_ = 0;
+  std::set<int> errorLines_;
+  int notesSinceError_ = 0;
+  static constexpr int kMaxNotes = 4;
 };
 
 } // namespace golf

@@ -90,7 +90,6 @@ Elaborator::Elaborator(mlir::MLIRContext &ctx, mlir::ModuleOp module, Diagnostic
                        const std::map<std::string, const Expr *> &overrides)
     : ctx_(ctx), module_(module), diags_(diags), b_(&ctx), paramBuilder_(&ctx),
       overrides_(overrides) {
-  paramBuilder_.setInsertionPointToStart(module.getBody());
   for (const char *name :
        {"rms_norm", "rope", "attention", "softcap", "cross_entropy", "relu", "square",
         "sqrt", "rsqrt", "exp", "log", "tanh", "sigmoid", "abs", "round", "leaky_relu",
@@ -350,6 +349,12 @@ Elaborator::Flow Elaborator::execParam(const ParamStmt &p, Scope &scope) {
       return Flow::Error;
     }
   } else {
+    // Parameters precede the functions, in declaration order.
+    auto funcs = module_.getOps<mlir::func::FuncOp>();
+    if (funcs.empty())
+      paramBuilder_.setInsertionPointToEnd(module_.getBody());
+    else
+      paramBuilder_.setInsertionPoint(*funcs.begin());
     auto op = paramBuilder_.create<ParamOp>(
         loc(p.loc), paramBuilder_.getStringAttr(name), mlir::TypeAttr::get(type), initAttr,
         paramBuilder_.getStringAttr(p.group), paramBuilder_.getStringAttr(quant),

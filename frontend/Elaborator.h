@@ -131,6 +131,8 @@ private:
   std::optional<std::pair<mlir::Value, mlir::Value>> unify(const Value &l, const Value &r,
                                                            SourceLoc loc);
   MaybeTensor castTo(mlir::Value v, mlir::Type element, SourceLoc loc);
+  /// Common float type of two: f64 > f32 > {bf16, f16}; bf16 with f16 is f32.
+  mlir::Type promoteFloat(mlir::Type a, mlir::Type b);
   MaybeTensor finish(mlir::Operation *op);
 
   bool tick(SourceLoc loc);

@@ -74,13 +74,18 @@ public:
 
   std::vector<Token> run() {
     while (pos_ < src_.size()) {
-      if (atLineStart_ && depth_ == 0) {
+      if (atLineStart_ && brackets_.empty()) {
         if (!lineStart())
           continue; // blank or comment-only line
       }
       lexOne();
     }
-    if (!atLineStart_)
+    if (!brackets_.empty()) {
+      // Inside brackets line breaks are ignored, so an unclosed bracket would
+      // otherwise surface as a confusing error at the end of the file.
+      diags_.error(brackets_.back(), "this bracket is never closed");
+      brackets_.clear();
+    } else if (!atLineStart_)
       push(Tok::Newline, here());
     while (indents_.size() > 1) {
       indents_.pop_back();
@@ -169,7 +174,7 @@ private:
       return;
     }
     if (c == '\n') {
-      if (depth_ == 0) {
+      if (brackets_.empty()) {
         push(Tok::Newline, loc);
         atLineStart_ = true;
       }
@@ -304,10 +309,10 @@ private:
     }
     Tok t;
     switch (src_[pos_]) {
-    case '(': t = Tok::LParen; ++depth_; break;
-    case ')': t = Tok::RParen; if (depth_ > 0) --depth_; break;
-    case '[': t = Tok::LBracket; ++depth_; break;
-    case ']': t = Tok::RBracket; if (depth_ > 0) --depth_; break;
+    case '(': t = Tok::LParen; brackets_.push_back(loc); break;
+    case ')': t = Tok::RParen; if (!brackets_.empty()) brackets_.pop_back(); break;
+    case '[': t = Tok::LBracket; brackets_.push_back(loc); break;
+    case ']': t = Tok::RBracket; if (!brackets_.empty()) brackets_.pop_back(); break;
     case ',': t = Tok::Comma; break;
     case ':': t = Tok::Colon; break;
     case ';': t = Tok::Semicolon; break;
@@ -343,7 +348,7 @@ private:
   size_t pos_ = 0;
   size_t lineBegin_ = 0;
   int line_ = 1;
-  int depth_ = 0;
+  std::vector<SourceLoc> brackets_; // open brackets, innermost last
   bool atLineStart_ = true;
 };
 

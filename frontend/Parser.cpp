@@ -79,7 +79,11 @@ private:
     }
   }
   void error(SourceLoc loc, const llvm::Twine &msg) {
-    if (!failed_)
+    // A lexical error already explains this line (or, at the end of the
+    // file, an unclosed bracket explains running out of tokens).
+    bool explained = diags_.hasErrorOnLine(loc.line) ||
+                     (at(Tok::Eof) && diags_.errorCount() > 0);
+    if (!failed_ && !explained)
       diags_.error(loc, msg);
     failed_ = true;
   }
@@ -699,10 +703,10 @@ private:
 } // namespace
 
 std::unique_ptr<Module> parse(const SourceFile &file, Diagnostics &diags) {
+  // Lexical errors leave a well-formed token stream; parse on to report more.
   std::vector<Token> tokens = lex(file, diags);
-  if (diags.errorCount() > 0)
-    return nullptr;
-  return Parser(std::move(tokens), diags).parseFile();
+  auto module = Parser(std::move(tokens), diags).parseFile();
+  return diags.errorCount() > 0 ? nullptr : std::move(module);
 }
 
 } // namespace golf

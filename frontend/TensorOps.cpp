@@ -11,16 +11,15 @@
 
 namespace golf {
 
-namespace {
-
-/// f64 > f32 > {bf16, f16}; mixing bf16 and f16 computes in f32.
-mlir::Type promote(mlir::Type a, mlir::Type b, mlir::Builder &builder) {
+mlir::Type Elaborator::promoteFloat(mlir::Type a, mlir::Type b) {
   if (a == b)
     return a;
   if (a.isF64() || b.isF64())
-    return builder.getF64Type();
-  return builder.getF32Type();
+    return b_.getF64Type();
+  return b_.getF32Type();
 }
+
+namespace {
 
 mlir::RankedTensorType tensorType(mlir::Value v) {
   return llvm::cast<mlir::RankedTensorType>(v.getType());
@@ -99,7 +98,7 @@ Elaborator::unify(const Value &l, const Value &r, SourceLoc at) {
     (a ? b : a) = c;
   }
   mlir::Type element =
-      promote(tensorType(*a).getElementType(), tensorType(*b).getElementType(), b_);
+      promoteFloat(tensorType(*a).getElementType(), tensorType(*b).getElementType());
   a = castTo(*a, element, at);
   b = a ? castTo(*b, element, at) : std::nullopt;
   if (!a || !b)

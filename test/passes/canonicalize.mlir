@@ -1,0 +1,44 @@
+// RUN: golf-opt %s --split-input-file --canonicalize | FileCheck %s
+// The folders of the golf ops.
+
+// CHECK-LABEL: func.func @identities
+// CHECK-SAME: (%[[X:.+]]: tensor<4x8xf32>)
+// CHECK-NEXT: return %[[X]]
+func.func @identities(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %one = golf.constant dense<1.0> : tensor<f32>
+  %zero = golf.constant dense<0.0> : tensor<f32>
+  %a = golf.mul %x, %one : tensor<4x8xf32>, tensor<f32> -> tensor<4x8xf32>
+  %b = golf.add %a, %zero : tensor<4x8xf32>, tensor<f32> -> tensor<4x8xf32>
+  %c = golf.neg %b : tensor<4x8xf32>
+  %d = golf.neg %c : tensor<4x8xf32>
+  %e = golf.div %d, %one : tensor<4x8xf32>, tensor<f32> -> tensor<4x8xf32>
+  %f = golf.sub %e, %zero : tensor<4x8xf32>, tensor<f32> -> tensor<4x8xf32>
+  return %f : tensor<4x8xf32>
+}
+
+// -----
+
+// A broadcasting identity keeps the op: the result type differs from x.
+// CHECK-LABEL: func.func @broadcast_kept
+// CHECK: golf.mul
+func.func @broadcast_kept(%x: tensor<8xf32>) -> tensor<4x8xf32> {
+  %one = golf.constant dense<1.0> : tensor<4x8xf32>
+  %a = golf.mul %x, %one : tensor<8xf32>, tensor<4x8xf32> -> tensor<4x8xf32>
+  return %a : tensor<4x8xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @shapes
+// CHECK-SAME: (%[[X:.+]]: tensor<2x3x4xf32>)
+// CHECK-NEXT: %[[R:.+]] = golf.reshape %[[X]] : tensor<2x3x4xf32> -> tensor<24xf32>
+// CHECK-NEXT: return %[[R]]
+func.func @shapes(%x: tensor<2x3x4xf32>) -> tensor<24xf32> {
+  %t = golf.transpose %x {perm = array<i64: 0, 2, 1>} : tensor<2x3x4xf32> -> tensor<2x4x3xf32>
+  %u = golf.transpose %t {perm = array<i64: 0, 2, 1>} : tensor<2x4x3xf32> -> tensor<2x3x4xf32>
+  %s = golf.slice %u {starts = array<i64: 0, 0, 0>, limits = array<i64: 2, 3, 4>} : tensor<2x3x4xf32> -> tensor<2x3x4xf32>
+  %c = golf.cast %s {to = f32} : tensor<2x3x4xf32> -> tensor<2x3x4xf32>
+  %r1 = golf.reshape %c : tensor<2x3x4xf32> -> tensor<6x4xf32>
+  %r2 = golf.reshape %r1 : tensor<6x4xf32> -> tensor<24xf32>
+  return %r2 : tensor<24xf32>
+}
