@@ -320,7 +320,8 @@ private:
     }
     case Expr::Kind::Attribute: {
       auto &a = llvm::cast<AttributeExpr>(e);
-      expr(*a.base, kPostfix);
+      // `(0).n`: without parentheses `0.n` would lex as a number.
+      expr(*a.base, llvm::isa<IntExpr, FloatExpr>(*a.base) ? kPostfix + 1 : kPostfix);
       os_ << "." << a.name;
       return;
     }

@@ -298,7 +298,7 @@ Elaborator::Flow Elaborator::execParam(const ParamStmt &p, Scope &scope) {
     return Flow::Error;
   }
   mlir::Type element;
-  llvm::StringRef dtype = p.dtype.empty() ? "f32" : p.dtype;
+  std::string dtype = p.dtype.empty() ? "f32" : p.dtype;
   if (dtype == "f32") element = b_.getF32Type();
   else if (dtype == "bf16") element = b_.getBF16Type();
   else if (dtype == "f16") element = b_.getF16Type();

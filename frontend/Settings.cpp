@@ -322,7 +322,8 @@ public:
     llvm::StringMap<const Value *> given;
     for (size_t i = 0; i < r.positional.size(); ++i)
       given[s.fields[i].name] = &r.positional[i];
-    for (const auto &[key, value] : r.keywords) {
+    for (const auto &keyword : r.keywords) {
+      const std::string &key = keyword.first;
       if (!llvm::any_of(s.fields, [&](const Field &f) { return key == f.name; })) {
         diags_.error(loc, "'" + key + "' is not an argument of " + s.name +
                               (s.fields.empty() ? " (it takes none)"
@@ -333,7 +334,7 @@ public:
         diags_.error(loc, "'" + key + "' is given twice");
         return {};
       }
-      given[key] = &value;
+      given[key] = &keyword.second;
     }
     if (!fill(s.fields, given, loc, llvm::Twine(s.name), out))
       return {};

@@ -121,7 +121,7 @@ MaybeValue Elaborator::tensorArithmetic(BinaryOp op, const Value &l, const Value
   auto operands = unify(l, r, at);
   if (!operands)
     return std::nullopt;
-  auto [a, b] = *operands;
+  mlir::Value a = operands->first, b = operands->second;
   auto compare = [&](const char *predicate) {
     return wrap(make<CmpOp>(at, {a, b}, {attr("predicate", b_.getStringAttr(predicate))}));
   };

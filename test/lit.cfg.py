@@ -28,3 +28,5 @@ llvm_config.add_tool_substitutions(
 if config.golf_fuzz_dir and os.path.isdir(config.golf_fuzz_dir):
     config.available_features.add("fuzz")
     config.substitutions.append(("%fuzz_dir", config.golf_fuzz_dir))
+    config.substitutions.append(
+        ("%{fuzz_seconds}", os.environ.get("GOLF_FUZZ_SECONDS", "60")))
