@@ -420,8 +420,6 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
 LogicalResult ShiftOp::verify() {
   if (!normalizeAxis(getAxis(), getType().getRank()))
     return emitOpError("axis ") << getAxis() << " is out of range";
-  if (int64_t(getOffset()) < 0)
-    return emitOpError("offset must be >= 0");
   return success();
 }
 
@@ -491,6 +489,76 @@ LogicalResult FakeQuantOp::verify() {
   if (getType().getRank() < 1)
     return emitOpError("needs rank >= 1 (rows are all axes but the last)");
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Gradients
+//===----------------------------------------------------------------------===//
+
+LogicalResult AttentionGradOp::verify() {
+  if (getDq().getType() != getQ().getType() || getDk().getType() != getK().getType() ||
+      getDv().getType() != getV().getType())
+    return emitOpError("gradients must have the types of q, k and v");
+  SmallVector<Type> forward;
+  AttentionOp::Adaptor adaptor({getQ(), getK(), getV()}, (*this)->getAttrDictionary());
+  if (failed(AttentionOp::inferReturnTypes(getContext(), getLoc(), adaptor, forward)))
+    return failure();
+  if (forward[0] != getDy().getType())
+    return emitOpError("dy must have the type of the attention output ") << forward[0];
+  return success();
+}
+
+LogicalResult CrossEntropyGradOp::verify() {
+  SmallVector<Type> forward;
+  CrossEntropyOp::Adaptor adaptor({getLogits(), getTargets()}, (*this)->getAttrDictionary());
+  if (failed(CrossEntropyOp::inferReturnTypes(getContext(), getLoc(), adaptor, forward)))
+    return failure();
+  if (forward[0] != getDloss().getType())
+    return emitOpError("dloss must have the type of the loss ") << forward[0];
+  return success();
+}
+
+LogicalResult EmbeddingGradOp::verify() {
+  auto dy = tensorOf(getDy().getType());
+  auto ids = tensorOf(getIds().getType());
+  if (dy.getShape().drop_back() != ids.getShape())
+    return emitOpError("dy must be ids' shape plus the row width");
+  if (getType().getShape() != ArrayRef<int64_t>{int64_t(getRows()), dy.getShape().back()} ||
+      getType().getElementType() != dy.getElementType())
+    return emitOpError("result must be [rows, width] of dy's element type");
+  return success();
+}
+
+LogicalResult PadOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                      Adaptor adaptor, SmallVectorImpl<Type> &types) {
+  auto in = tensorOf(adaptor.getInput().getType());
+  ArrayRef<int64_t> low = adaptor.getLow(), high = adaptor.getHigh();
+  if (int64_t(low.size()) != in.getRank() || int64_t(high.size()) != in.getRank())
+    return emitOptionalError(loc, "pad needs low and high per axis");
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < in.getRank(); ++i) {
+    if (low[i] < 0 || high[i] < 0)
+      return emitOptionalError(loc, "padding must be >= 0");
+    shape.push_back(low[i] + in.getDimSize(i) + high[i]);
+  }
+  types.push_back(RankedTensorType::get(shape, in.getElementType()));
+  return success();
+}
+
+LogicalResult ReduceToOp::verify() {
+  auto in = tensorOf(getInput().getType());
+  auto shape = broadcastShapes(getType().getShape(), in.getShape());
+  if (in.getElementType() != getType().getElementType() || !shape ||
+      ArrayRef<int64_t>(*shape) != in.getShape())
+    return emitOpError("result ") << shapeString(getType().getShape())
+                                  << " does not broadcast to " << shapeString(in.getShape());
+  return success();
+}
+
+OpFoldResult ReduceToOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  return {};
 }
 
 #define GET_OP_CLASSES

@@ -501,9 +501,9 @@ def Golf_ConcatOp : Golf_InferOp<"concat"> {
 def Golf_ShiftOp : Golf_SameTypeOp<"shift"> {
   let summary = "shifts a tensor forward along an axis, filling with zeros";
   let description = [{
-    `y[..., t, ...] = x[..., t - offset, ...]` for t >= offset, else 0. With
-    offset 1 along the sequence axis this gives every position its
-    predecessor (SmearGate).
+    `y[..., t, ...] = x[..., t - offset, ...]` where that index exists, else
+    0. With offset 1 along the sequence axis this gives every position its
+    predecessor (SmearGate); offset -1 is its gradient.
 
     Example:
     ```mlir
@@ -526,14 +526,16 @@ def Golf_RopeOp : Golf_SameTypeOp<"rope"> {
     For x of shape [B, H, T, D] and r = dims (even, <= D), half-split pairs
     (x_i, x_{i+r/2}) for i < r/2 are rotated by theta = t * base^(-2i/r):
     (x_i cos + x_{i+r/2} sin, -x_i sin + x_{i+r/2} cos). Dims r..D-1 pass
-    through (partial RoPE).
+    through (partial RoPE). With `inverse` the rotation is by -theta, which is
+    also the gradient of the forward rotation.
 
     Example, partial RoPE on 16 of 64 dims:
     ```mlir
     %q = golf.rope %x {base = 1.0e+04 : f64, dims = 16 : i64} : tensor<8x8x2048x64xf32>
     ```
   }];
-  let arguments = (ins Golf_FloatTensor:$input, F64Attr:$base, I64Attr:$dims);
+  let arguments = (ins Golf_FloatTensor:$input, F64Attr:$base, I64Attr:$dims,
+                       UnitAttr:$inverse);
   let results = (outs Golf_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input)";
   let hasVerifier = 1;
@@ -586,6 +588,148 @@ def Golf_FakeQuantOp : Golf_SameTypeOp<"fake_quant"> {
   let results = (outs Golf_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input)";
   let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Gradients (produced by golf-autodiff)
+//===----------------------------------------------------------------------===//
+
+def Golf_AttentionGradOp : Golf_Op<"attention_grad", [Pure]> {
+  let summary = "gradients of golf.attention with respect to q, k and v";
+  let description = [{
+    Given the forward operands and the output gradient `dy`, recomputes the
+    attention probabilities P = softmax(q k^T * scale [+ causal mask]) and
+    returns dq = (P * (dP - rowsum(dP * P))) k * scale, dk (summed over the
+    query heads sharing a KV head), dv = P^T dy (likewise summed), with
+    dP = dy v^T.
+
+    Example:
+    ```mlir
+    %dq, %dk, %dv = golf.attention_grad %q, %k, %v, %dy {causal, scale = 1.250000e-01 : f64}
+        : tensor<2x8x16x64xf32>, tensor<2x4x16x64xf32>, tensor<2x4x16x64xf32>, tensor<2x8x16x64xf32>
+        -> tensor<2x8x16x64xf32>, tensor<2x4x16x64xf32>, tensor<2x4x16x64xf32>
+    ```
+  }];
+  let arguments = (ins Golf_FloatTensor:$q, Golf_FloatTensor:$k, Golf_FloatTensor:$v,
+                       Golf_FloatTensor:$dy, UnitAttr:$causal, F64Attr:$scale);
+  let results = (outs Golf_FloatTensor:$dq, Golf_FloatTensor:$dk, Golf_FloatTensor:$dv);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v `,` $dy attr-dict `:` type($q) `,` type($k) `,` type($v) `,` type($dy)
+    `->` type($dq) `,` type($dk) `,` type($dv)
+  }];
+  let hasVerifier = 1;
+}
+
+def Golf_RmsNormGradOp : Golf_Op<"rms_norm_grad", [Pure, AllTypesMatch<["input", "dy", "result"]>]> {
+  let summary = "gradient of golf.rms_norm";
+  let description = [{
+    With r = 1/sqrt(mean(x^2) + eps) over the last axis (n entries):
+    dx = r * dy - x * r^3 * mean(dy * x). `eps` as in the forward op.
+
+    Example:
+    ```mlir
+    %dx = golf.rms_norm_grad %x, %dy : tensor<2x16x512xf32>
+    ```
+  }];
+  let arguments = (ins Golf_FloatTensor:$input, Golf_FloatTensor:$dy, OptionalAttr<F64Attr>:$eps);
+  let results = (outs Golf_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $dy attr-dict `:` type($input)";
+}
+
+def Golf_CrossEntropyGradOp : Golf_Op<"cross_entropy_grad",
+    [Pure, AllTypesMatch<["logits", "result"]>]> {
+  let summary = "gradient of golf.cross_entropy with respect to the logits";
+  let description = [{
+    dlogits = (softmax(logits) - onehot(targets)) * g, where g is `dloss`
+    divided by the number of targets for reduction "mean" (a scalar dloss)
+    or `dloss` per target for reduction "none".
+
+    Example:
+    ```mlir
+    %dz = golf.cross_entropy_grad %z, %y, %dl {reduction = "mean"}
+        : tensor<2x16x64xf32>, tensor<2x16xi32>, tensor<f32> -> tensor<2x16x64xf32>
+    ```
+  }];
+  let arguments = (ins Golf_FloatTensor:$logits, Golf_IdTensor:$targets,
+                       Golf_FloatTensor:$dloss, StrAttr:$reduction);
+  let results = (outs Golf_FloatTensor:$result);
+  let assemblyFormat = [{
+    $logits `,` $targets `,` $dloss attr-dict `:` type($logits) `,` type($targets) `,`
+    type($dloss) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Golf_EmbeddingGradOp : Golf_Op<"embedding_grad", [Pure]> {
+  let summary = "gradient of golf.embedding: scatter-add of rows";
+  let description = [{
+    dtable[r] = sum of dy[i] over the positions i with ids[i] = r; the table
+    has `rows` rows. Sums run in a fixed order (deterministic).
+
+    Example:
+    ```mlir
+    %dt = golf.embedding_grad %ids, %dy {rows = 1024 : i64}
+        : tensor<2x16xi32>, tensor<2x16x512xf32> -> tensor<1024x512xf32>
+    ```
+  }];
+  let arguments = (ins Golf_IdTensor:$ids, Golf_FloatTensor:$dy, I64Attr:$rows);
+  let results = (outs Golf_FloatTensor:$result);
+  let assemblyFormat = "$ids `,` $dy attr-dict `:` type($ids) `,` type($dy) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Golf_PadOp : Golf_InferOp<"pad"> {
+  let summary = "zero padding, the gradient of golf.slice";
+  let description = [{
+    Puts `low[i]` zeros before and `high[i]` zeros after axis i.
+
+    Example:
+    ```mlir
+    %y = golf.pad %x {low = array<i64: 0, 64, 0>, high = array<i64: 0, 0, 0>}
+        : tensor<2x1984x512xf32> -> tensor<2x2048x512xf32>
+    ```
+  }];
+  let arguments = (ins Golf_FloatTensor:$input, DenseI64ArrayAttr:$low, DenseI64ArrayAttr:$high);
+  let results = (outs Golf_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def Golf_ReduceToOp : Golf_Op<"reduce_to", [Pure]> {
+  let summary = "sums a tensor down to a shape that broadcasts to it";
+  let description = [{
+    The gradient of implicit broadcasting: sums over the leading axes the
+    result lacks and over the axes where the result has size 1.
+
+    Example:
+    ```mlir
+    %g = golf.reduce_to %x : tensor<2x16x512xf32> -> tensor<512xf32>
+    ```
+  }];
+  let arguments = (ins Golf_FloatTensor:$input);
+  let results = (outs Golf_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def Golf_FakeQuantGradOp : Golf_Op<"fake_quant_grad",
+    [Pure, AllTypesMatch<["input", "dy", "result"]>]> {
+  let summary = "gradient of golf.fake_quant";
+  let description = [{
+    For mode "ste" the gradient passes straight through (dx = dy). For
+    "soft_round" it is dy times the derivative of the soft-rounded value with
+    respect to w (the per-row scale treated as a constant, as in the seeds).
+
+    Example:
+    ```mlir
+    %dw = golf.fake_quant_grad %w, %dy {alpha = 4.0 : f64, bits = 5 : i64, mode = "soft_round"}
+        : tensor<512x512xf32>
+    ```
+  }];
+  let arguments = (ins Golf_FloatTensor:$input, Golf_FloatTensor:$dy, I64Attr:$bits,
+                       StrAttr:$mode, OptionalAttr<F64Attr>:$alpha);
+  let results = (outs Golf_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $dy attr-dict `:` type($input)";
 }
 
 #endif // GOLF_OPS

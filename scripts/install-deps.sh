@@ -15,6 +15,8 @@ PACKAGES=(
   clang-14 libclang-rt-14-dev
   # runtime libraries: compression, tokenizer, BLAS
   libzstd-dev liblzma-dev zlib1g-dev libsentencepiece-dev libopenblas-dev
+  # JSON for plans, checkpoints metadata and logs; GoogleTest for unit tests
+  nlohmann-json3-dev libgtest-dev
   # xz to unpack the FineWeb val head
   xz-utils
 )
