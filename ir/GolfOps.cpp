@@ -500,7 +500,8 @@ LogicalResult AttentionGradOp::verify() {
       getDv().getType() != getV().getType())
     return emitOpError("gradients must have the types of q, k and v");
   SmallVector<Type> forward;
-  AttentionOp::Adaptor adaptor({getQ(), getK(), getV()}, (*this)->getAttrDictionary());
+  SmallVector<Value> operands{getQ(), getK(), getV()}; // the adaptor keeps a view
+  AttentionOp::Adaptor adaptor(operands, (*this)->getAttrDictionary());
   if (failed(AttentionOp::inferReturnTypes(getContext(), getLoc(), adaptor, forward)))
     return failure();
   if (forward[0] != getDy().getType())
@@ -510,7 +511,8 @@ LogicalResult AttentionGradOp::verify() {
 
 LogicalResult CrossEntropyGradOp::verify() {
   SmallVector<Type> forward;
-  CrossEntropyOp::Adaptor adaptor({getLogits(), getTargets()}, (*this)->getAttrDictionary());
+  SmallVector<Value> operands{getLogits(), getTargets()}; // the adaptor keeps a view
+  CrossEntropyOp::Adaptor adaptor(operands, (*this)->getAttrDictionary());
   if (failed(CrossEntropyOp::inferReturnTypes(getContext(), getLoc(), adaptor, forward)))
     return failure();
   if (forward[0] != getDloss().getType())

@@ -11,6 +11,32 @@
 include "mlir/Pass/PassBase.td"
 
 //===----------------------------------------------------------------------===//
+// Autodiff
+//===----------------------------------------------------------------------===//
+
+def GolfAutodiff : Pass<"golf-autodiff", "::mlir::ModuleOp"> {
+  let summary = "Reverse-mode differentiation of @loss into @loss_grad";
+  let description = [{
+    Builds `@loss_grad` with the arguments of `@loss`; it returns the loss
+    followed by the gradient of every `golf.param` in module order (zeros for
+    a parameter the loss does not reach). The function attribute
+    `golf.result_names` names the results: "loss", then "grad:<param>".
+
+    Each op has one rule in this pass; gradients of values used several
+    times are summed, and gradients of broadcast operands are reduced back
+    with `golf.reduce_to`. `golf.round` and `golf.fake_quant` in "ste" mode
+    pass gradients straight through; soft-round uses `golf.fake_quant_grad`.
+
+    Example:
+    ```mlir
+    func.func @loss_grad(%ids: tensor<2x16xi32>, %targets: tensor<2x16xi32>)
+        -> (tensor<f32>, tensor<64x32xf32>, ...)
+        attributes {golf.result_names = ["loss", "grad:tok_emb", ...]}
+    ```
+  }];
+}
+
+//===----------------------------------------------------------------------===//
 // Contract
 //===----------------------------------------------------------------------===//
 

@@ -1,6 +1,6 @@
 //===- golfc.cpp - the golfc driver ---------------------------------------===//
 //
-//   golfc compile FILE [--emit=ast|ir|summary] [--dump-phases-to=DIR]
+//   golfc compile FILE [--emit=ast|ir|grad|summary] [--dump-phases-to=DIR]
 //                      [--set NAME=VALUE]... [--batch=N] [--eval-batch=N] [-o OUT]
 //
 // Exit status: 0 success, 1 errors in the input, 2 bad command line or I/O.
@@ -28,9 +28,10 @@ const char *kUsage = R"(usage: golfc <command> [options]
 
 commands:
   compile FILE     compile a .golf model and print a phase
-      --emit=ast|ir|summary   what to print (default summary)
+      --emit=ast|ir|grad|summary   what to print (default summary)
                               ast: the parsed program as canonical .golf source
                               ir: the golf dialect module (static shapes, verified)
+                              grad: ir plus @loss_grad (loss and every parameter's gradient)
                               summary: the parameter table and totals
       --dump-phases-to=DIR    also write every phase to DIR
       --set NAME=VALUE        override a top-level hyperparameter (repeatable)
@@ -76,8 +77,8 @@ std::optional<int> parseCompileArgs(int argc, char **argv, Options &o) {
       return std::nullopt;
     };
     if (auto v = value("--emit")) {
-      if (*v != "ast" && *v != "ir" && *v != "summary")
-        return usageError("--emit must be ast, ir or summary, not '" + *v + "'");
+      if (*v != "ast" && *v != "ir" && *v != "grad" && *v != "summary")
+        return usageError("--emit must be ast, ir, grad or summary, not '" + *v + "'");
       o.emit = v->str();
     } else if (auto v = value("--dump-phases-to")) {
       o.dumpDir = v->str();
@@ -187,6 +188,22 @@ int compile(const Options &o) {
                                !dumpPhase(o.dumpDir, "summary.txt", summary)))
       return 2;
     out = o.emit == "ir" ? irText : summary;
+    if (o.emit == "grad" || !o.dumpDir.empty()) {
+      mlir::PassManager grad(&ctx);
+      grad.addPass(mlir::golf::createGolfAutodiff());
+      grad.addPass(mlir::createCanonicalizerPass());
+      grad.addPass(mlir::createCSEPass());
+      grad.addPass(mlir::golf::createGolfVerifyContract());
+      if (mlir::failed(grad.run(*module))) {
+        llvm::errs() << "golfc: internal error: differentiation failed\n";
+        return 1;
+      }
+      std::string gradText = capture(print);
+      if (!o.dumpDir.empty() && !dumpPhase(o.dumpDir, "03-grad.mlir", gradText))
+        return 2;
+      if (o.emit == "grad")
+        out = gradText;
+    }
   }
   std::error_code ec;
   llvm::ToolOutputFile output(o.output, ec, llvm::sys::fs::OF_Text);
