@@ -33,7 +33,9 @@ MaybeValue Elaborator::callBuiltin(const std::string &name, std::vector<CallArg>
   // Binds args to slots; reports unknown, missing and repeated arguments.
   std::vector<std::optional<Value>> bound;
   std::vector<SourceLoc> argLoc;
+  std::vector<std::string> slotNames;
   auto bind = [&](const Slots &slots) -> bool {
+    slotNames = slots.names;
     bound.assign(slots.names.size(), std::nullopt);
     argLoc.assign(slots.names.size(), at);
     size_t positional = 0;
@@ -43,7 +45,7 @@ MaybeValue Elaborator::callBuiltin(const std::string &name, std::vector<CallArg>
         k = positional++;
         if (k >= slots.names.size())
           return error(a.loc, name + " takes at most " + std::to_string(slots.names.size()) +
-                                  " arguments");
+                                  (slots.names.size() == 1 ? " argument" : " arguments"));
       } else {
         auto it = std::find(slots.names.begin(), slots.names.end(), a.name);
         if (it == slots.names.end())
@@ -65,7 +67,7 @@ MaybeValue Elaborator::callBuiltin(const std::string &name, std::vector<CallArg>
   auto intArg = [&](size_t k, int64_t dflt) -> std::optional<int64_t> {
     if (!bound[k])
       return dflt;
-    return toInt(*bound[k], argLoc[k], ("argument '" + name + "'").c_str());
+    return toInt(*bound[k], argLoc[k], ("argument '" + slotNames[k] + "' of " + name).c_str());
   };
   auto numberArg = [&](size_t k) -> std::optional<double> {
     if (bound[k]->isNumber())
@@ -415,6 +417,12 @@ MaybeValue Elaborator::callBuiltin(const std::string &name, std::vector<CallArg>
     if (!bind({"cond", "a", "b"}))
       return std::nullopt;
     MaybeTensor cond = tensorArg(0);
+    if (cond && bound[1]->isNumber() && bound[2]->isNumber()) {
+      // select(mask, 1.0, 0.0): both branches are numbers; compute in f32.
+      MaybeTensor a = constant(bound[1]->asDouble(), b_.getF32Type(), at);
+      MaybeTensor c = a ? constant(bound[2]->asDouble(), b_.getF32Type(), at) : std::nullopt;
+      return c ? wrap(make<SelectOp>(at, {*cond, *a, *c})) : std::nullopt;
+    }
     auto ab = cond ? unify(*bound[1], *bound[2], at) : std::nullopt;
     if (!ab)
       return std::nullopt;

@@ -26,10 +26,15 @@ llvm::StringRef SourceFile::lineText(int line) const {
 
 void Diagnostics::report(SourceLoc loc, llvm::StringRef kind,
                          const llvm::Twine &message) {
+  if (loc.line <= 0) {
+    // Not tied to a place in the source (a command-line override, a limit).
+    os_ << file_.name() << ": " << kind << ": " << message << "\n";
+    return;
+  }
   os_ << file_.name() << ":" << loc.line << ":" << loc.col << ": " << kind
       << ": " << message << "\n";
   llvm::StringRef line = file_.lineText(loc.line);
-  if (line.empty() && loc.line > 0)
+  if (line.empty())
     return;
   std::string shown;
   // Tabs and control bytes would misplace the caret; show them as spaces.

@@ -308,18 +308,7 @@ Elaborator::Flow Elaborator::execParam(const ParamStmt &p, Scope &scope) {
   }
   auto type = mlir::RankedTensorType::get(shape, element);
 
-  // Initializer names (normal, zeros, ...) are data here, not variables.
-  MaybeValue init;
-  if (auto *n = llvm::dyn_cast<NameExpr>(p.init.get()); n && !scope.lookup(n->name)) {
-    init = Value::symbol(n->name);
-  } else if (auto *c = llvm::dyn_cast<CallExpr>(p.init.get())) {
-    bool saved = inSection_;
-    inSection_ = true; // evaluate the call as a record
-    init = eval(*c, scope);
-    inSection_ = saved;
-  } else {
-    init = eval(*p.init, scope);
-  }
+  MaybeValue init = evalInitializer(*p.init, scope);
   if (!init)
     return Flow::Error;
   mlir::DictionaryAttr initAttr =
@@ -365,6 +354,29 @@ Elaborator::Flow Elaborator::execParam(const ParamStmt &p, Scope &scope) {
   return Flow::Normal;
 }
 
+MaybeValue Elaborator::evalInitializer(const Expr &e, Scope &scope) {
+  // Initializer names (normal, zeros, rows, ...) are data, not variables;
+  // their arguments are ordinary expressions (gain = 1 / sqrt(2 * layers)).
+  if (auto *n = llvm::dyn_cast<NameExpr>(&e); n && !scope.lookup(n->name))
+    return Value::symbol(n->name);
+  auto *c = llvm::dyn_cast<CallExpr>(&e);
+  auto *callee = c ? llvm::dyn_cast<NameExpr>(c->callee.get()) : nullptr;
+  if (!callee || scope.lookup(callee->name))
+    return eval(e, scope);
+  Record r;
+  r.name = callee->name;
+  for (const Arg &a : c->args) {
+    MaybeValue v = evalInitializer(*a.value, scope);
+    if (!v)
+      return std::nullopt;
+    if (a.name.empty())
+      r.positional.push_back(*v);
+    else
+      r.keywords.push_back({a.name, *v});
+  }
+  return Value::ofRecord(std::move(r));
+}
+
 Elaborator::Flow Elaborator::execSection(const SectionStmt &s, Scope &scope) {
   for (const auto &[name, attr] : sectionAttrs_) {
     if (name == s.name) {
@@ -391,6 +403,7 @@ Elaborator::Flow Elaborator::execSection(const SectionStmt &s, Scope &scope) {
         continue;
       }
       entries.push_back({a->targets[0], false, *v, a->loc});
+      local.vars[a->targets[0]] = *v; // later settings may use it: 2 * seq_len
     } else if (auto *e = llvm::dyn_cast<ExprStmt>(st.get())) {
       auto *call = llvm::dyn_cast<CallExpr>(e->expr.get());
       auto *callee = call ? llvm::dyn_cast<NameExpr>(call->callee.get()) : nullptr;
@@ -415,10 +428,11 @@ Elaborator::Flow Elaborator::execSection(const SectionStmt &s, Scope &scope) {
   inSection_ = false;
   if (!ok)
     return Flow::Error;
-  mlir::DictionaryAttr attr = buildSection(s.name, entries, &ctx_, diags_);
+  mlir::DictionaryAttr attr = buildSection(s.name, entries, s.loc, &ctx_, diags_);
   if (!attr)
     return Flow::Error;
   sectionAttrs_.push_back({s.name, attr});
+  sectionLocs_[s.name] = s.loc;
   return Flow::Normal;
 }
 
@@ -504,8 +518,15 @@ MaybeValue Elaborator::eval(const Expr &e, Scope &scope) {
 }
 
 MaybeValue Elaborator::evalName(const NameExpr &e, Scope &scope) {
-  if (Value *v = scope.lookup(e.name))
-    return *v;
+  if (Value *v = scope.lookup(e.name)) {
+    if (!inSection_)
+      return *v;
+    if (v->kind == Value::Kind::Builtin)
+      return Value::symbol(e.name); // `clip = max` names a record, not the builtin
+    Value named = *v;
+    named.spelled = e.name;
+    return named;
+  }
   if (inSection_)
     return Value::symbol(e.name); // bare names in settings: groups, codecs, ...
   error(e.loc, "unknown name '" + e.name + "'");
@@ -809,7 +830,8 @@ MaybeValue Elaborator::callUser(const FnStmt &fn, std::optional<int64_t> index,
     if (a.name.empty()) {
       slot = positional++;
       if (slot >= fn.params.size()) {
-        error(a.loc, fn.name + " takes " + std::to_string(fn.params.size()) + " arguments");
+        error(a.loc, fn.name + " takes " + std::to_string(fn.params.size()) +
+                         (fn.params.size() == 1 ? " argument" : " arguments"));
         return std::nullopt;
       }
     } else {

@@ -67,6 +67,10 @@ public:
     return sectionAttrs_;
   }
   const std::map<std::string, const Expr *> &unusedOverrides() const { return overrides_; }
+  SourceLoc sectionLoc(const std::string &name) const {
+    auto it = sectionLocs_.find(name);
+    return it == sectionLocs_.end() ? SourceLoc{} : it->second;
+  }
 
   /// Creates op OpTy with inferred result type; reports and returns nothing if
   /// the operands or attributes do not fit.
@@ -102,6 +106,7 @@ private:
   Flow execStmt(const Stmt &s, Scope &scope);
   Flow execParam(const ParamStmt &p, Scope &scope);
   Flow execSection(const SectionStmt &s, Scope &scope);
+  MaybeValue evalInitializer(const Expr &e, Scope &scope);
   bool assign(const std::vector<std::string> &targets, Value v, SourceLoc loc, Scope &scope);
 
   // expressions
@@ -152,6 +157,7 @@ private:
   std::map<std::string, mlir::Value> paramRefs_;
   std::vector<std::string> prefix_;
   std::vector<std::pair<std::string, mlir::DictionaryAttr>> sectionAttrs_;
+  std::map<std::string, SourceLoc> sectionLocs_;
   bool inFunction_ = false;
   bool inSection_ = false;
   bool inBlock_ = false;

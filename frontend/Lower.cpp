@@ -11,6 +11,8 @@
 #include "frontend/Parser.h"
 
 #include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
 
 namespace golf {
 
@@ -63,12 +65,90 @@ bool buildEntry(Elaborator &elab, mlir::ModuleOp module, llvm::StringRef name,
   MaybeTensor result = body(args);
   elab.endFunction();
   if (!result) {
+    std::string shapes;
+    llvm::raw_string_ostream os(shapes);
+    llvm::interleaveComma(argTypes, os);
+    elab.diags().note(at, "while building @" + name + " for arguments " + os.str());
     func.erase();
     return false;
   }
   b.create<mlir::func::ReturnOp>(elab.loc(at), *result);
   func.setType(b.getFunctionType(argTypes, {result->getType()}));
   return true;
+}
+
+SourceLoc sourceLoc(mlir::Location loc) {
+  if (auto fl = llvm::dyn_cast<mlir::FileLineColLoc>(loc))
+    return {int(fl.getLine()), int(fl.getColumn())};
+  return {};
+}
+
+/// Every parameter is used, belongs to a group exactly one optimizer
+/// updates, and every group and quant class the sections name exists: a
+/// misspelled name would otherwise silently leave parameters untrained or
+/// unquantized.
+bool checkGroupsAndClasses(mlir::ModuleOp module, Elaborator &elab, mlir::DictionaryAttr train,
+                           Diagnostics &diags) {
+  llvm::StringSet<> used, groups, classes;
+  module.walk([&](mlir::golf::ParamRefOp r) { used.insert(r.getName()); });
+  bool ok = true;
+  for (auto p : module.getOps<mlir::golf::ParamOp>()) {
+    groups.insert(p.getGroup());
+    classes.insert(p.getQuant());
+    if (!used.contains(p.getSymName())) {
+      diags.error(sourceLoc(p.getLoc()), "parameter '" + p.getSymName().str() +
+                                             "' is never used by forward or loss");
+      ok = false;
+    }
+  }
+  auto list = [](const llvm::StringSet<> &s) {
+    std::vector<std::string> names;
+    for (const auto &e : s)
+      names.push_back(e.getKey().str());
+    std::sort(names.begin(), names.end());
+    return llvm::join(names, ", ");
+  };
+  llvm::StringMap<std::string> optimizerOf;
+  if (auto opts = train.getAs<mlir::ArrayAttr>("optimizers")) {
+    for (auto o : opts.getAsRange<mlir::DictionaryAttr>()) {
+      std::string group = o.getAs<mlir::StringAttr>("group").str();
+      std::string kind = o.getAs<mlir::StringAttr>("kind").str();
+      if (!groups.contains(group)) {
+        diags.error(elab.sectionLoc("train"), kind + "(group = " + group +
+                                                  "): no parameter is in that group (groups: " +
+                                                  list(groups) + ")");
+        ok = false;
+      } else if (!optimizerOf.try_emplace(group, kind).second) {
+        diags.error(elab.sectionLoc("train"), "group '" + group + "' has two optimizers (" +
+                                                  optimizerOf[group] + " and " + kind + ")");
+        ok = false;
+      }
+    }
+  }
+  for (const auto &g : groups) {
+    if (!optimizerOf.count(g.getKey())) {
+      diags.error(elab.sectionLoc("train"), "no optimizer updates parameter group '" +
+                                                g.getKey().str() + "'");
+      ok = false;
+    }
+  }
+  if (auto exp = module->getAttrOfType<mlir::DictionaryAttr>("golf.export")) {
+    for (llvm::StringRef key : {"quant", "keep"}) {
+      auto rules = exp.getAs<mlir::ArrayAttr>(key);
+      if (!rules)
+        continue;
+      for (auto r : rules.getAsRange<mlir::DictionaryAttr>()) {
+        auto cls = r.getAs<mlir::StringAttr>("class");
+        if (cls && cls.getValue() != "default" && !classes.contains(cls.getValue())) {
+          diags.error(elab.sectionLoc("export"),
+                      key + "(class = " + cls.getValue() +
+                          "): no parameter has that quant class (classes: " + list(classes) + ")");
+          ok = false;
+        }
+      }
+    }
+  }
+  return ok;
 }
 
 } // namespace
@@ -141,10 +221,14 @@ mlir::OwningOpRef<mlir::ModuleOp> lowerToGolf(const Module &module,
       intSetting(train, "micro_batch", std::max<int64_t>(1, tokens / seqLen / 8)));
   int64_t evalSeq = intSetting(eval, "seq_len", seqLen);
   int64_t evalBatch = options.evalBatch.value_or(intSetting(eval, "batch_seqs", 8));
-  if (micro <= 0 || evalSeq <= 0 || evalBatch <= 0 || (tokens / seqLen) % micro != 0) {
-    diags.error(module.loc, "the micro-batch (" + std::to_string(micro) +
-                                " sequences) must divide the " + std::to_string(tokens / seqLen) +
-                                " sequences of a step, and eval shapes must be positive");
+  if (micro <= 0 || (tokens / seqLen) % micro != 0) {
+    diags.error(elab.sectionLoc("train"),
+                "the micro-batch (" + std::to_string(micro) + " sequences) must divide the " +
+                    std::to_string(tokens / seqLen) + " sequences of a step");
+    return nullptr;
+  }
+  if (evalSeq <= 0 || evalBatch <= 0) {
+    diags.error(elab.sectionLoc("eval"), "eval seq_len and batch_seqs must be positive");
     return nullptr;
   }
   auto ids = [&](int64_t batch, int64_t seq) {
@@ -193,7 +277,7 @@ mlir::OwningOpRef<mlir::ModuleOp> lowerToGolf(const Module &module,
                           return logits ? crossEntropy(*logits, args[1].tensor, "none")
                                         : std::nullopt;
                         });
-  if (!ok || diags.errorCount() > 0)
+  if (!ok || diags.errorCount() > 0 || !checkGroupsAndClasses(*out, elab, train, diags))
     return nullptr;
   if (mlir::failed(mlir::verify(*out)))
     return nullptr;

@@ -249,8 +249,14 @@ public:
   Checker(mlir::MLIRContext *ctx, Diagnostics &diags) : b_(ctx), diags_(diags) {}
 
   /// Converts a value of a field's type; null after an error.
-  mlir::Attribute convert(const Field &f, const Value &v, SourceLoc loc) {
+  mlir::Attribute convert(const Field &f, const Value &given, SourceLoc loc) {
     llvm::StringRef type = f.type;
+    // A field that wants a name takes the name as written, even if a
+    // hyperparameter of that name exists (`by = wallclock`).
+    bool wantsName = type == "name" || type.starts_with("choice:") || type.starts_with("record:");
+    Value v = wantsName && !given.spelled.empty() && given.kind != Value::Kind::Record
+                  ? Value::symbol(given.spelled)
+                  : given;
     auto fail = [&](const llvm::Twine &want) -> mlir::Attribute {
       diags_.error(loc, llvm::Twine("'") + f.name + "' expects " + want + ", got " + render(v));
       return {};
@@ -280,6 +286,10 @@ public:
         return fail("a list");
       llvm::SmallVector<mlir::Attribute> out;
       for (const Value &e : *v.items) {
+        if (type == "names" && !e.spelled.empty()) {
+          out.push_back(b_.getStringAttr(e.spelled));
+          continue;
+        }
         bool ok = type == "names" ? (e.kind == Value::Kind::Symbol || e.kind == Value::Kind::Str)
                                   : e.kind == Value::Kind::Str;
         if (!ok)
@@ -406,7 +416,7 @@ bool isSettingsRecordName(llvm::StringRef name) {
 }
 
 mlir::DictionaryAttr buildSection(llvm::StringRef section,
-                                  const std::vector<SettingEntry> &entries,
+                                  const std::vector<SettingEntry> &entries, SourceLoc sectionLoc,
                                   mlir::MLIRContext *ctx, Diagnostics &diags) {
   const Section *sec = nullptr;
   for (const Section &s : sections())
@@ -460,8 +470,7 @@ mlir::DictionaryAttr buildSection(llvm::StringRef section,
       lists[d->into].push_back(dict);
     }
   }
-  ok &= check.fill(sec->keys, keys, entries.empty() ? SourceLoc{} : entries.front().loc,
-                   "the " + section + " section", out);
+  ok &= check.fill(sec->keys, keys, sectionLoc, "the " + section + " section", out);
   for (auto &[name, items] : lists)
     out.push_back(b.getNamedAttr(name, b.getArrayAttr(items)));
   if (!ok)

@@ -25,7 +25,7 @@ struct SettingEntry {
 
 /// Checks a section against its schema; nullptr after reporting errors.
 mlir::DictionaryAttr buildSection(llvm::StringRef section,
-                                  const std::vector<SettingEntry> &entries,
+                                  const std::vector<SettingEntry> &entries, SourceLoc sectionLoc,
                                   mlir::MLIRContext *ctx, Diagnostics &diags);
 
 /// Checks a parameter initializer (`normal(std = 0.02)`, `zeros`, `rows(ones,

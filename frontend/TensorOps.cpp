@@ -85,6 +85,10 @@ Elaborator::unify(const Value &l, const Value &r, SourceLoc at) {
     return std::nullopt;
   if (b && !floatElement(*b))
     return std::nullopt;
+  if (!a && !b) {
+    error(at, "needs at least one tensor operand; for numbers use min/max or plain arithmetic");
+    return std::nullopt;
+  }
   if (!a || !b) {
     const Value &number = a ? r : l;
     if (!number.isNumber()) {
@@ -199,6 +203,10 @@ MaybeValue Elaborator::evalIndex(const IndexExpr &e, Scope &scope) {
     return std::nullopt;
   if (base->kind == Value::Kind::Fn && base->fn->isBlock && !base->fn->indexVar.empty()) {
     auto i = toInt(*idx, e.subscripts[0].loc, "a block index");
+    if (i && *i < 0) {
+      error(e.subscripts[0].loc, "a block index must be >= 0, got " + std::to_string(*i));
+      return std::nullopt;
+    }
     return i ? MaybeValue(Value::blockInstance(base->fn, true, *i)) : std::nullopt;
   }
   if (base->kind == Value::Kind::List || base->kind == Value::Kind::Tuple) {
@@ -272,8 +280,10 @@ MaybeValue Elaborator::indexTensor(mlir::Value t, const IndexExpr &e, Scope &sco
       auto lo = bound(s.lo, 0), hi = lo ? bound(s.hi, size) : std::nullopt;
       if (!lo || !hi)
         return std::nullopt;
-      if (*hi < *lo) {
-        error(s.loc, "empty slice");
+      if (*hi <= *lo) {
+        error(s.loc, *hi < *lo ? "slice start " + std::to_string(*lo) + " is after its end " +
+                                     std::to_string(*hi)
+                               : std::string("empty slice (tensors may not have size-0 axes)"));
         return std::nullopt;
       }
       starts.push_back(*lo);

@@ -40,6 +40,10 @@ struct Value {
   mlir::Value tensor;               // Tensor
   const FnStmt *fn = nullptr;       // Fn, BlockInstance
   std::shared_ptr<Record> record;   // Record
+  /// In sections: the bare name this value was written as (`by = wallclock`),
+  /// so a setting that expects a name gets the name even when a
+  /// hyperparameter of the same name exists.
+  std::string spelled;
 
   static Value none() { return Value(); }
   static Value integer(int64_t v) { Value x; x.kind = Kind::Int; x.i = v; return x; }
