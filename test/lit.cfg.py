@@ -9,7 +9,7 @@ from lit.llvm.subst import ToolSubst
 config.name = "golf"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".golf", ".test"]
-config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt", "Inputs", "reference"]
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt", "Inputs", "reference", "regressions"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.golf_obj_root, "test")
 
@@ -24,6 +24,13 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
     [ToolSubst("golf-opt", unresolved="fatal"), ToolSubst("golfc", unresolved="fatal")],
     [config.golf_tools_dir, config.llvm_tools_dir])
+
+# The corpus and val shard of scripts/make-data.sh (git-ignored data/).
+corpus = os.path.join(config.golf_src_root, "data", "datasets", "corpus_sp1024")
+config.substitutions.append(("%shared_data", os.path.join(config.shared_dir, "data")))
+if os.path.isfile(os.path.join(corpus, "fineweb_train_000000.bin")):
+    config.available_features.add("corpus")
+    config.substitutions.append(("%corpus", corpus))
 
 if config.golf_fuzz_dir and os.path.isdir(config.golf_fuzz_dir):
     config.available_features.add("fuzz")

@@ -151,13 +151,18 @@ std::optional<Plan> fromJson(const Json &j, std::string &error) {
   }
 }
 
-bool writePlan(const Plan &plan, const std::string &path, std::string &error) {
-  std::string body = toJson(plan).dump();
+std::string serializePlan(const Plan &plan) {
+  Json body = toJson(plan);
+  std::string text = body.dump();
   Json file{{"format", "golf-plan"},
             {"version", Plan::kVersion},
-            {"checksum", hex(fnv1a64(body.data(), body.size()))},
-            {"plan", Json::parse(body)}};
-  return writeFileAtomic(path, file.dump(1) + "\n", error);
+            {"checksum", hex(fnv1a64(text.data(), text.size()))},
+            {"plan", std::move(body)}};
+  return file.dump(1) + "\n";
+}
+
+bool writePlan(const Plan &plan, const std::string &path, std::string &error) {
+  return writeFileAtomic(path, serializePlan(plan), error);
 }
 
 std::optional<Plan> readPlan(const std::string &path, std::string &error) {

@@ -80,6 +80,9 @@ Json toJson(const Plan &plan);
 /// the plan or sets `error` to a one-line reason.
 std::optional<Plan> fromJson(const Json &j, std::string &error);
 
+/// The on-disk text of a plan (JSON with format, version and checksum).
+std::string serializePlan(const Plan &plan);
+
 /// Writes atomically (temporary file, then rename) with a checksum of the
 /// content; reading verifies the checksum. Both set `error` on failure.
 bool writePlan(const Plan &plan, const std::string &path, std::string &error);

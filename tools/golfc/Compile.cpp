@@ -1,0 +1,136 @@
+//===- Compile.cpp - the compile pipeline shared by golfc's commands -----===//
+#include "Compile.h"
+#include "Summary.h"
+
+#include "codegen/PlanBuilder.h"
+#include "frontend/Parser.h"
+#include "passes/Passes.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+namespace golf {
+
+namespace {
+
+constexpr size_t kMaxSourceBytes = 16 << 20;
+
+template <typename F> std::string capture(F &&print) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  print(os);
+  return os.str();
+}
+
+/// Writes `text` to DIR/NAME when dumping; false (reported) on failure.
+bool dumpPhase(const std::string &dir, llvm::StringRef name, llvm::StringRef text) {
+  if (dir.empty())
+    return true;
+  llvm::SmallString<256> path(dir);
+  llvm::sys::path::append(path, name);
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec);
+  if (ec) {
+    llvm::errs() << "golfc: cannot write " << path << ": " << ec.message() << "\n";
+    return false;
+  }
+  os << text;
+  return true;
+}
+
+} // namespace
+
+int compileModel(const CompileRequest &request, CompileResult &result) {
+  auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(request.input, /*IsText=*/true);
+  if (!buffer) {
+    llvm::errs() << "golfc: cannot read " << request.input << ": "
+                 << buffer.getError().message() << "\n";
+    return 2;
+  }
+  if ((*buffer)->getBufferSize() > kMaxSourceBytes) {
+    llvm::errs() << "golfc: " << request.input << " is larger than 16 MiB; not a .golf source\n";
+    return 2;
+  }
+  result.sourceText = (*buffer)->getBuffer().str();
+  SourceFile file(request.input == "-" ? "<stdin>" : request.input, result.sourceText);
+  Diagnostics diags(file, llvm::errs());
+  const std::string &dir = request.dumpDir;
+  if (!dir.empty()) {
+    if (std::error_code ec = llvm::sys::fs::create_directories(dir)) {
+      llvm::errs() << "golfc: cannot create " << dir << ": " << ec.message() << "\n";
+      return 2;
+    }
+  }
+  auto fail = [&] {
+    llvm::errs() << diags.errorCount() << " error" << (diags.errorCount() == 1 ? "" : "s")
+                 << " in " << file.name() << "\n";
+    return 1;
+  };
+
+  std::unique_ptr<Module> ast = parse(file, diags);
+  if (!ast)
+    return fail();
+  result.astText = capture([&](llvm::raw_ostream &os) { printModule(*ast, os); });
+  if (!dumpPhase(dir, "00-ast.golf", result.astText))
+    return 2;
+
+  mlir::MLIRContext ctx;
+  ctx.printOpOnDiagnostic(false);
+  auto module = lowerToGolf(*ast, request.lower, ctx, diags);
+  if (!module)
+    return fail();
+  auto print = [&](llvm::raw_ostream &os) { module->print(os); };
+  if (!dumpPhase(dir, "01-lowered.mlir", capture(print)))
+    return 2;
+
+  // Past lowering every failure is ours, not the user's: the frontend has
+  // already checked everything a pass relies on.
+  auto run = [&](llvm::function_ref<void(mlir::PassManager &)> passes, const char *what) {
+    mlir::PassManager pm(&ctx);
+    passes(pm);
+    if (mlir::succeeded(pm.run(*module)))
+      return true;
+    llvm::errs() << "golfc: internal error in " << what << "; please report it with the input\n";
+    return false;
+  };
+  if (!run([](mlir::PassManager &pm) {
+        pm.addPass(mlir::createCanonicalizerPass());
+        pm.addPass(mlir::createCSEPass());
+        pm.addPass(mlir::golf::createGolfVerifyContract());
+      }, "canonicalization"))
+    return 1;
+  result.irText = capture(print);
+  result.summary = capture([&](llvm::raw_ostream &os) { printSummary(*module, os); });
+  if (!dumpPhase(dir, "02-ir.mlir", result.irText) || !dumpPhase(dir, "summary.txt", result.summary))
+    return 2;
+
+  if (!request.differentiate && !request.buildPlan && dir.empty())
+    return 0;
+  if (!run([](mlir::PassManager &pm) {
+        pm.addPass(mlir::golf::createGolfAutodiff());
+        pm.addPass(mlir::createCanonicalizerPass());
+        pm.addPass(mlir::createCSEPass());
+        pm.addPass(mlir::golf::createGolfVerifyContract());
+      }, "differentiation"))
+    return 1;
+  result.gradText = capture(print);
+  if (!dumpPhase(dir, "03-grad.mlir", result.gradText))
+    return 2;
+
+  if (!request.buildPlan && dir.empty())
+    return 0;
+  auto plan = buildPlan(*module);
+  if (mlir::failed(plan)) {
+    llvm::errs() << "golfc: internal error while building the plan\n";
+    return 1;
+  }
+  if (!dumpPhase(dir, "04-plan.json", plan::serializePlan(*plan)))
+    return 2;
+  result.plan = std::move(*plan);
+  return 0;
+}
+
+} // namespace golf

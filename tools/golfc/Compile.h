@@ -1,0 +1,38 @@
+//===- Compile.h - the compile pipeline shared by golfc's commands -*- C++ -*-===//
+#ifndef GOLF_TOOLS_GOLFC_COMPILE_H
+#define GOLF_TOOLS_GOLFC_COMPILE_H
+
+#include "frontend/Lower.h"
+#include "runtime/plan/Plan.h"
+
+#include <optional>
+#include <string>
+
+namespace golf {
+
+/// How far to compile, and what to keep.
+struct CompileRequest {
+  std::string input;      // a .golf path, or "-" for standard input
+  LowerOptions lower;
+  std::string dumpDir;    // write every phase here if not empty
+  bool differentiate = false; // run golf-autodiff (@loss_grad)
+  bool buildPlan = false;     // also produce the runtime plan
+};
+
+struct CompileResult {
+  std::string sourceText; // the .golf source (its bytes count toward the artifact)
+  std::string astText;    // canonical source
+  std::string irText;     // golf IR after canonicalization and the contract check
+  std::string gradText;   // with @loss_grad, if differentiated
+  std::string summary;    // the parameter table
+  std::optional<plan::Plan> plan;
+};
+
+/// Runs parse -> lower -> canonicalize/CSE -> contract [-> autodiff] [-> plan],
+/// reporting errors on stderr. Returns 0, or golfc's exit status for the
+/// failure (1 bad input, 2 I/O).
+int compileModel(const CompileRequest &request, CompileResult &result);
+
+} // namespace golf
+
+#endif // GOLF_TOOLS_GOLFC_COMPILE_H

@@ -1,0 +1,66 @@
+//===- Evaluate.cpp - val_loss and val_bpb on the CPU executor ------------===//
+#include "Evaluate.h"
+
+#include "runtime/eval/Bpb.h"
+
+#include <chrono>
+
+namespace golf {
+
+std::optional<EvalResult> evaluate(cpu::Executor &executor, const cpu::ParamStore &params,
+                                   const std::vector<uint16_t> &tokens,
+                                   const data::ByteLuts &luts, std::string &error) {
+  auto start = std::chrono::steady_clock::now();
+  const plan::Plan &p = executor.plan();
+  const plan::Function *nll = p.function("nll");
+  if (!nll || nll->args.size() != 2) {
+    error = "the plan has no @nll(ids, targets) function";
+    return std::nullopt;
+  }
+  const std::vector<int64_t> &shape = p.values[nll->args[0]].shape;
+  int64_t batch = shape[0], seqLen = shape[1];
+  const plan::Json &method = p.eval.value("method", plan::Json::object());
+  std::optional<std::vector<eval::Window>> windows =
+      method.value("kind", "non_overlapping") == "sliding"
+          ? eval::slidingWindows(int64_t(tokens.size()), seqLen, method.value("stride", int64_t(0)),
+                                 error)
+          : eval::nonOverlappingWindows(int64_t(tokens.size()), seqLen, error);
+  if (!windows)
+    return std::nullopt;
+
+  eval::BpbAccumulator acc(&luts);
+  std::vector<int32_t> ids(size_t(batch * seqLen)), targets(ids.size());
+  for (size_t first = 0; first < windows->size(); first += size_t(batch)) {
+    // A short last window or batch is padded with token 0; causal attention
+    // keeps padding from affecting the scored positions, which come first.
+    std::fill(ids.begin(), ids.end(), 0);
+    std::fill(targets.begin(), targets.end(), 0);
+    size_t count = std::min(size_t(batch), windows->size() - first);
+    for (size_t b = 0; b < count; ++b) {
+      const eval::Window &w = (*windows)[first + b];
+      for (int64_t i = 0; i < w.length; ++i) {
+        ids[b * seqLen + i] = tokens[w.start + i];
+        targets[b * seqLen + i] = tokens[w.start + i + 1];
+      }
+    }
+    auto out = executor.run("nll",
+                            {cpu::Tensor::fromInts({batch, seqLen}, ids),
+                             cpu::Tensor::fromInts({batch, seqLen}, targets)},
+                            params, error);
+    if (!out)
+      return std::nullopt;
+    std::vector<double> values = (*out)[0].toDoubles();
+    for (size_t b = 0; b < count; ++b)
+      acc.addWindow((*windows)[first + b], tokens.data(), values.data() + b * seqLen);
+  }
+  EvalResult r;
+  r.valLoss = acc.valLoss();
+  r.valBpb = acc.valBpb();
+  r.targets = acc.targets();
+  r.bytes = acc.bytes();
+  r.windows = int64_t(windows->size());
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+} // namespace golf

@@ -1,0 +1,428 @@
+//===- TrainCommand.cpp - golfc train -------------------------------------===//
+//
+// The training loop on the CPU reference executor: the train section's
+// optimizers, schedules, gradient accumulation and clipping, weight
+// averaging; the baseline's data loader; val_bpb on the validation split;
+// atomic checkpoints that resume bit for bit; a progress line, a JSON log
+// and a summary. The GPU runtime will run the same loop over its executor.
+//
+//===----------------------------------------------------------------------===//
+#include "TrainCommand.h"
+#include "Args.h"
+#include "Compile.h"
+#include "Evaluate.h"
+
+#include "runtime/data/TokenStream.h"
+#include "runtime/support/Files.h"
+#include "runtime/train/Averaging.h"
+#include "runtime/train/Checkpoint.h"
+#include "runtime/train/Gradients.h"
+#include "runtime/train/Init.h"
+#include "runtime/train/Optimizer.h"
+#include "runtime/train/Schedule.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <cmath>
+
+namespace golf {
+namespace {
+
+const char *kUsage = R"(usage: golfc train FILE [options]
+
+Trains FILE on the CPU reference executor (exact, slow: for small models,
+tests and machines without a GPU), evaluates val_loss / val_bpb on the
+validation split and writes RUN_DIR/{log.jsonl, summary.txt, checkpoint.ckpt,
+plan.json}.
+
+options:
+  --set NAME=VALUE      override a top-level hyperparameter (repeatable)
+  --batch=N             sequences per micro-batch (default: the train section's)
+  --iterations=N        step cap (overrides the train section)
+  --wallclock=S         training time cap in seconds (overrides; 0: none)
+  --max-steps=N         stop this invocation after N more steps (checkpoint and
+                        continue later with --resume; the schedule is unchanged)
+  --train-data=GLOB     training shards (default
+                        data/datasets/fineweb10B_sp1024/fineweb_train_*.bin)
+  --val-data=GLOB       validation shards (default .../fineweb_val_*.bin)
+  --tokenizer=MODEL     SentencePiece model for the byte counts of val_bpb
+                        (default data/tokenizers/fineweb_1024_bpe.model)
+  --val-tokens=N        evaluate on the first N validation tokens only
+  --run-dir=DIR         outputs (default runs/<model>)
+  --log-every=N         steps between progress lines (default: train log_every)
+  --checkpoint-every=N  also checkpoint every N steps (always at the end)
+  --resume=CKPT         continue from a checkpoint of the same compiled model
+)";
+
+struct Options {
+  CompileRequest compile;
+  std::optional<int64_t> iterations, maxSteps, logEvery, checkpointEvery, valTokens;
+  std::optional<double> wallclock;
+  std::string trainData = "data/datasets/fineweb10B_sp1024/fineweb_train_*.bin";
+  std::string valData = "data/datasets/fineweb10B_sp1024/fineweb_val_*.bin";
+  std::string tokenizer = "data/tokenizers/fineweb_1024_bpe.model";
+  std::string runDir, resume;
+};
+
+int usage(const llvm::Twine &msg) {
+  llvm::errs() << "golfc train: " << msg << "\n(run 'golfc train --help' for usage)\n";
+  return 2;
+}
+
+std::optional<int> parse(int argc, char **argv, Options &o) {
+  Args args(argc, argv, 1);
+  while (args.next()) {
+    llvm::StringRef a = args.current();
+    auto count = [&](std::optional<int64_t> &slot, llvm::StringRef v, const char *flag) {
+      slot = positiveInt(v);
+      return slot.has_value() ? std::optional<int>() : std::optional<int>(
+          usage(llvm::Twine(flag) + " expects a positive integer"));
+    };
+    if (a == "--help" || a == "-h") {
+      llvm::outs() << kUsage;
+      return 0;
+    }
+    if (auto v = args.value("--set")) {
+      auto [name, text] = v->split('=');
+      if (name.empty() || !v->contains('='))
+        return usage("--set expects NAME=VALUE");
+      o.compile.lower.overrides[name.str()] = text.str();
+    } else if (auto v = args.value("--batch")) {
+      if (!(o.compile.lower.trainBatch = positiveInt(*v)))
+        return usage("--batch expects a positive integer");
+    } else if (auto v = args.value("--iterations")) {
+      if (auto e = count(o.iterations, *v, "--iterations")) return e;
+    } else if (auto v = args.value("--max-steps")) {
+      if (auto e = count(o.maxSteps, *v, "--max-steps")) return e;
+    } else if (auto v = args.value("--log-every")) {
+      if (auto e = count(o.logEvery, *v, "--log-every")) return e;
+    } else if (auto v = args.value("--checkpoint-every")) {
+      if (auto e = count(o.checkpointEvery, *v, "--checkpoint-every")) return e;
+    } else if (auto v = args.value("--val-tokens")) {
+      if (auto e = count(o.valTokens, *v, "--val-tokens")) return e;
+    } else if (auto v = args.value("--wallclock")) {
+      double s;
+      if (v->getAsDouble(s) || s < 0)
+        return usage("--wallclock expects seconds >= 0");
+      o.wallclock = s;
+    } else if (auto v = args.value("--train-data")) {
+      o.trainData = v->str();
+    } else if (auto v = args.value("--val-data")) {
+      o.valData = v->str();
+    } else if (auto v = args.value("--tokenizer")) {
+      o.tokenizer = v->str();
+    } else if (auto v = args.value("--run-dir")) {
+      o.runDir = v->str();
+    } else if (auto v = args.value("--resume")) {
+      o.resume = v->str();
+    } else if (a.starts_with("-") && a != "-") {
+      return usage("unknown option '" + a + "'");
+    } else if (o.compile.input.empty()) {
+      o.compile.input = a.str();
+    } else {
+      return usage("more than one input file");
+    }
+  }
+  if (o.compile.input.empty())
+    return usage("train needs a .golf file");
+  return std::nullopt;
+}
+
+std::string duration(double seconds) {
+  int64_t s = int64_t(seconds + 0.5);
+  char buf[32];
+  if (s >= 3600)
+    snprintf(buf, sizeof buf, "%lldh%02lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
+  else
+    snprintf(buf, sizeof buf, "%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
+  return buf;
+}
+
+/// The run's JSON log: one object per line, flushed as written.
+class JsonLog {
+public:
+  bool open(const std::string &path, bool append, std::string &error) {
+    std::error_code ec;
+    os_ = std::make_unique<llvm::raw_fd_ostream>(
+        path, ec, append ? llvm::sys::fs::OF_Append : llvm::sys::fs::OF_None);
+    if (ec)
+      error = "cannot write " + path + ": " + ec.message();
+    return !ec;
+  }
+  void write(const plan::Json &j) {
+    *os_ << j.dump() << "\n";
+    os_->flush();
+  }
+
+private:
+  std::unique_ptr<llvm::raw_fd_ostream> os_;
+};
+
+/// Entropy (nats/token) of the unigram distribution of the first 4M tokens
+/// of the training stream: the loss a model with no context would reach,
+/// the bar a trained model must fall well below.
+std::optional<double> unigramEntropy(data::TokenStream stream, std::string &error) {
+  std::vector<uint16_t> tokens;
+  if (!stream.take(std::min<int64_t>(stream.totalTokens(), 4 << 20), tokens, error))
+    return std::nullopt;
+  std::vector<double> counts(65536, 0.0);
+  for (uint16_t t : tokens)
+    counts[t] += 1;
+  double h = 0, n = double(tokens.size());
+  for (double c : counts)
+    if (c > 0)
+      h -= c / n * std::log(c / n);
+  return h;
+}
+
+int fail(const std::string &error) {
+  llvm::errs() << "golfc train: " << error << "\n";
+  return 1;
+}
+
+} // namespace
+
+int runTrainCommand(int argc, char **argv) {
+  Options o;
+  if (auto code = parse(argc, argv, o))
+    return *code;
+  o.compile.differentiate = o.compile.buildPlan = true;
+  CompileResult compiled;
+  if (int code = compileModel(o.compile, compiled))
+    return code;
+  plan::Plan &p = *compiled.plan;
+  // The fingerprint names the compiled model (before run-length overrides),
+  // so a checkpoint resumes under another --iterations but not another model.
+  std::string compiledText = plan::serializePlan(p);
+  char fingerprint[17];
+  snprintf(fingerprint, sizeof fingerprint, "%016llx",
+           (unsigned long long)fnv1a64(compiledText.data(), compiledText.size()));
+  if (o.iterations)
+    p.train["iterations"] = *o.iterations;
+  if (o.wallclock)
+    p.train["wallclock"] = *o.wallclock;
+  if (o.runDir.empty())
+    o.runDir = "runs/" + p.model;
+  if (std::error_code ec = llvm::sys::fs::create_directories(o.runDir))
+    return fail("cannot create " + o.runDir + ": " + ec.message());
+  std::string error;
+  if (!writeFileAtomic(o.runDir + "/plan.json", plan::serializePlan(p), error))
+    return fail(error);
+
+  auto ex = cpu::Executor::create(p, cpu::Precision::F32, error);
+  auto optimizers = ex ? train::Optimizers::create(p, error) : std::nullopt;
+  auto schedule = optimizers ? train::Schedule::create(p.train, error) : std::nullopt;
+  auto averaging = schedule ? train::Averaging::create(p.train, error) : std::nullopt;
+  if (!averaging)
+    return fail(error);
+  if (schedule->qatEnabled())
+    llvm::errs() << "golfc train: warning: the qat directive is not applied yet (no QAT "
+                    "insertion pass); training runs without fake quantization\n";
+
+  // Shapes: the micro-batch is @loss_grad's argument; a step accumulates
+  // tokens_per_step / (micro-batch tokens) of them on this one process.
+  const plan::Function *grad = p.function("loss_grad");
+  const std::vector<int64_t> &idShape = p.values[grad->args[0]].shape;
+  int64_t micro = idShape[0], seqLen = idShape[1];
+  int64_t tokensPerStep = p.train.value("tokens_per_step", int64_t(0));
+  int64_t accumulation = std::max<int64_t>(1, tokensPerStep / (micro * seqLen));
+  int64_t vocab = 0;
+  for (const plan::Op &op : grad->ops)
+    if (op.kind == "cross_entropy")
+      vocab = p.values[op.operands[0]].shape.back();
+
+  auto stream = data::TokenStream::open(o.trainData, error, vocab);
+  if (!stream)
+    return fail("training data: " + error + " (make it with 'golfc data', see README)");
+  auto entropy = unigramEntropy(*stream, error);
+  if (!entropy)
+    return fail("training data: " + error);
+  data::DistributedTokenLoader loader(std::move(*stream));
+
+  cpu::ParamStore params;
+  int64_t step = 0;
+  double elapsed = 0;
+  if (!o.resume.empty()) {
+    auto ckpt = train::loadCheckpoint(o.resume, p.model, fingerprint, error);
+    if (!ckpt || !optimizers->loadState(ckpt->optimizer, error) ||
+        !averaging->loadState(ckpt->averaging, error))
+      return fail(error);
+    params = std::move(ckpt->params);
+    step = ckpt->step;
+    elapsed = ckpt->elapsedSeconds;
+    // The loader is deterministic: replaying its batches restores its place.
+    data::Batch skipped;
+    for (int64_t i = 0; i < step * accumulation; ++i)
+      if (!loader.nextBatch(micro * seqLen, 0, 1, skipped, error))
+        return fail(error);
+  } else if (!train::initParams(p, params, error) || !averaging->start(params, error)) {
+    return fail(error);
+  }
+
+  JsonLog log;
+  if (!log.open(o.runDir + "/log.jsonl", !o.resume.empty(), error))
+    return fail(error);
+  int64_t logEvery = o.logEvery.value_or(p.train.value("log_every", int64_t(50)));
+  int64_t valEvery = p.train.value("val_every", int64_t(0));
+  int64_t total = p.train.value("iterations", int64_t(0));
+  log.write({{"event", "start"}, {"model", p.model}, {"fingerprint", fingerprint},
+             {"step", step}, {"micro_batch", micro}, {"seq_len", seqLen},
+             {"accumulation", accumulation}, {"executor", "cpu"},
+             {"unigram_entropy", *entropy}});
+  llvm::errs() << "golfc train: " << p.model << ", " << p.params.size() << " parameter tensors, "
+               << accumulation << " x " << micro << " x " << seqLen << " tokens per step, "
+               << total << " steps max, CPU reference executor\n";
+
+  // Validation data is optional for a training run: without it the run
+  // says so and reports no val_bpb.
+  std::optional<std::vector<uint16_t>> valTokens;
+  std::optional<data::ByteLuts> luts;
+  {
+    std::string valError;
+    valTokens = data::loadValidationTokens(o.valData, valError, vocab);
+    auto model = valTokens ? data::SentencePieceModel::load(o.tokenizer, valError) : std::nullopt;
+    if (model)
+      luts = model->byteLuts(vocab);
+    if (!luts) {
+      valTokens.reset();
+      llvm::errs() << "golfc train: warning: no validation (" << valError << ")\n";
+    } else if (o.valTokens && int64_t(valTokens->size()) > *o.valTokens + 1) {
+      valTokens->resize(size_t(*o.valTokens + 1));
+    }
+  }
+  auto validate = [&](const cpu::ParamStore &weights, const char *what) -> std::optional<EvalResult> {
+    if (!valTokens)
+      return std::nullopt;
+    auto r = evaluate(*ex, weights, *valTokens, *luts, error);
+    if (!r)
+      return std::nullopt;
+    llvm::errs() << llvm::format("golfc train: %s val_loss %.4f val_bpb %.4f (%.0f targets, %.1f s)\n",
+                                 what, r->valLoss, r->valBpb, r->targets, r->seconds);
+    log.write({{"event", "eval"}, {"weights", what}, {"step", step}, {"val_loss", r->valLoss},
+               {"val_bpb", r->valBpb}, {"targets", r->targets}, {"bytes", r->bytes},
+               {"seconds", r->seconds}});
+    return r;
+  };
+  auto checkpoint = [&]() -> bool {
+    train::Checkpoint c;
+    c.model = p.model;
+    c.fingerprint = fingerprint;
+    c.step = step;
+    c.elapsedSeconds = elapsed;
+    c.params = params;
+    c.optimizer = optimizers->saveState();
+    c.averaging = averaging->saveState();
+    return train::saveCheckpoint(c, o.runDir + "/checkpoint.ckpt", error);
+  };
+
+  train::GradAccumulator acc;
+  data::Batch batch;
+  double lastLoss = NAN, firstLoss = NAN;
+  double windowTokens = 0, windowSeconds = 0;
+  double gradClip = p.train.value("grad_clip", 0.0);
+  int64_t stopAt = o.maxSteps ? step + *o.maxSteps : INT64_MAX;
+  while (!schedule->shouldStop(step, elapsed) && step < stopAt) {
+    auto t0 = std::chrono::steady_clock::now();
+    double lrMult = schedule->lrMultiplier(step, elapsed);
+    acc.clear();
+    double lossSum = 0;
+    for (int64_t k = 0; k < accumulation; ++k) {
+      if (!loader.nextBatch(micro * seqLen, 0, 1, batch, error))
+        return fail(error);
+      auto out = ex->run("loss_grad",
+                         {cpu::Tensor::fromInts({micro, seqLen}, batch.inputs),
+                          cpu::Tensor::fromInts({micro, seqLen}, batch.targets)},
+                         params, error);
+      if (!out)
+        return fail("step " + std::to_string(step) + ": " + error);
+      lossSum += (*out)[0].get(0);
+      cpu::ParamStore grads;
+      for (size_t i = 0; i < p.params.size(); ++i)
+        grads[p.params[i].name] = (*out)[i + 1];
+      if (!acc.add(grads, error))
+        return fail(error);
+    }
+    cpu::ParamStore grads = acc.mean();
+    auto norm = train::clipGradNorm(grads, gradClip, error);
+    if (!norm)
+      return fail(error);
+    lastLoss = lossSum / double(accumulation);
+    if (!std::isfinite(lastLoss) || !std::isfinite(*norm))
+      return fail("step " + std::to_string(step) + ": the loss or gradient is not finite "
+                  "(loss " + std::to_string(lastLoss) + "); lower the learning rate");
+    if (std::isnan(firstLoss))
+      firstLoss = lastLoss;
+    if (!optimizers->step(params, grads, {step, lrMult}, error) ||
+        !averaging->afterStep(params, step + 1, lrMult, error))
+      return fail(error);
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    elapsed += seconds;
+    windowSeconds += seconds;
+    windowTokens += double(accumulation * micro * seqLen);
+    ++step;
+    bool last = schedule->shouldStop(step, elapsed) || step == stopAt;
+    if (step % logEvery == 0 || step == 1 || last) {
+      double rate = windowTokens / std::max(windowSeconds, 1e-9);
+      double perStep = elapsed / double(step);
+      double left = double(total - step) * perStep;
+      double wall = schedule->wallclock();
+      if (wall > 0)
+        left = std::min(left, std::max(0.0, wall - elapsed));
+      llvm::errs() << llvm::format("step %lld/%lld  loss %.4f  lr x%.3f  grad %.3f  %.0f tok/s  "
+                                   "eta %s\n",
+                                   (long long)step, (long long)total, lastLoss, lrMult, *norm, rate,
+                                   duration(left).c_str());
+      log.write({{"event", "step"}, {"step", step}, {"loss", lastLoss}, {"lr_mult", lrMult},
+                 {"grad_norm", *norm}, {"tokens_per_s", rate}, {"elapsed", elapsed}});
+      windowTokens = windowSeconds = 0;
+    }
+    if (valEvery > 0 && step % valEvery == 0 && !last && valTokens && !validate(params, "live"))
+      return fail(error);
+    if (o.checkpointEvery && step % *o.checkpointEvery == 0 && !checkpoint())
+      return fail(error);
+  }
+  if (!checkpoint())
+    return fail(error);
+
+  auto exported = averaging->exportWeights(params, error);
+  if (!exported)
+    return fail(error);
+  const char *source = train::weightsSourceName(averaging->exportSource());
+  std::optional<EvalResult> result;
+  if (valTokens && !(result = validate(*exported, source)))
+    return fail(error);
+
+  std::string summary;
+  llvm::raw_string_ostream os(summary);
+  os << "model            " << p.model << "\n"
+     << "steps            " << step << " (" << step * accumulation * micro * seqLen
+     << " tokens)\n"
+     << llvm::format("train time       %.1f s (%.0f tokens/s)\n", elapsed,
+                     double(step * accumulation * micro * seqLen) / std::max(elapsed, 1e-9))
+     << llvm::format("train loss       %.4f -> %.4f (unigram entropy of the data %.4f)\n",
+                     firstLoss, lastLoss, *entropy)
+     << "exported weights " << source << "\n";
+  if (result)
+    os << llvm::format("val_loss         %.4f\nval_bpb          %.4f  (%.0f targets, %.0f bytes)\n",
+                       result->valLoss, result->valBpb, result->targets, result->bytes);
+  else
+    os << "val_bpb          not measured (no validation data)\n";
+  os << "checkpoint       " << o.runDir << "/checkpoint.ckpt\n";
+  llvm::outs() << os.str();
+  if (!writeFileAtomic(o.runDir + "/summary.txt", os.str(), error))
+    return fail(error);
+  plan::Json end{{"event", "summary"}, {"steps", step}, {"elapsed", elapsed},
+                 {"first_loss", firstLoss}, {"last_loss", lastLoss}, {"weights", source},
+                 {"unigram_entropy", *entropy}};
+  if (result) {
+    end["val_loss"] = result->valLoss;
+    end["val_bpb"] = result->valBpb;
+  }
+  log.write(end);
+  return 0;
+}
+
+} // namespace golf
