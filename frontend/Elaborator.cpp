@@ -299,6 +299,9 @@ Elaborator::Flow Elaborator::execParam(const ParamStmt &p, Scope &scope) {
   }
   mlir::Type element;
   std::string dtype = p.dtype.empty() ? "f32" : p.dtype;
+  // A dtype may be a hyperparameter (`embed_dtype = bf16`), so `--set` can change it.
+  if (Value *named = scope.lookup(dtype); named && named->kind == Value::Kind::Symbol)
+    dtype = named->s;
   if (dtype == "f32") element = b_.getF32Type();
   else if (dtype == "bf16") element = b_.getBF16Type();
   else if (dtype == "f16") element = b_.getF16Type();

@@ -14,6 +14,7 @@
 
 #include "runtime/data/TokenStream.h"
 #include "runtime/support/Files.h"
+#include "runtime/support/Npy.h"
 #include "runtime/train/Averaging.h"
 #include "runtime/train/Checkpoint.h"
 #include "runtime/train/Gradients.h"
@@ -26,6 +27,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
+#include <random>
 #include <cmath>
 
 namespace golf {
@@ -55,16 +57,23 @@ options:
   --log-every=N         steps between progress lines (default: train log_every)
   --checkpoint-every=N  also checkpoint every N steps (always at the end)
   --resume=CKPT         continue from a checkpoint of the same compiled model
+  --dump-step=DIR       take one step on one micro-batch and write DIR/{plan.json,
+                        config.json, inputs.npy, targets.npy, loss.npy,
+                        params/, grads/, after_step/} (float32 .npy) for the
+                        PyTorch parity check (test/reference/), then stop
+  --perturb=STD         with --dump-step: add N(0, STD^2) noise (fixed seed) to every
+                        weight first, so zero-initialized layers get gradients
 )";
 
 struct Options {
   CompileRequest compile;
   std::optional<int64_t> iterations, maxSteps, logEvery, checkpointEvery, valTokens;
   std::optional<double> wallclock;
+  double perturb = 0;
   std::string trainData = "data/datasets/fineweb10B_sp1024/fineweb_train_*.bin";
   std::string valData = "data/datasets/fineweb10B_sp1024/fineweb_val_*.bin";
   std::string tokenizer = "data/tokenizers/fineweb_1024_bpe.model";
-  std::string runDir, resume;
+  std::string runDir, resume, dumpStep;
 };
 
 int usage(const llvm::Twine &msg) {
@@ -116,6 +125,11 @@ std::optional<int> parse(int argc, char **argv, Options &o) {
       o.tokenizer = v->str();
     } else if (auto v = args.value("--run-dir")) {
       o.runDir = v->str();
+    } else if (auto v = args.value("--perturb")) {
+      if (v->getAsDouble(o.perturb) || o.perturb < 0)
+        return usage("--perturb expects a standard deviation >= 0");
+    } else if (auto v = args.value("--dump-step")) {
+      o.dumpStep = v->str();
     } else if (auto v = args.value("--resume")) {
       o.resume = v->str();
     } else if (a.starts_with("-") && a != "-") {
@@ -176,6 +190,55 @@ std::optional<double> unigramEntropy(data::TokenStream stream, std::string &erro
     if (c > 0)
       h -= c / n * std::log(c / n);
   return h;
+}
+
+bool writeTensor(const std::string &path, const cpu::Tensor &t, std::string &error) {
+  std::vector<double> d = t.toDoubles();
+  return writeFileAtomic(path, npyFloat32(t.shape(), std::vector<float>(d.begin(), d.end())),
+                         error);
+}
+
+/// One optimizer step on one micro-batch, with everything a second
+/// implementation needs to redo it (test/reference/compare.py).
+bool dumpStep(const std::string &dir, const plan::Plan &p, cpu::Executor &ex,
+              cpu::ParamStore &params, train::Optimizers &optimizers, int64_t step,
+              double lrMult, const data::Batch &batch, int64_t micro, int64_t seqLen,
+              std::string &error) {
+  for (const char *sub : {"params", "grads", "after_step"})
+    if (std::error_code ec = llvm::sys::fs::create_directories(dir + "/" + sub)) {
+      error = "cannot create " + dir + "/" + sub + ": " + ec.message();
+      return false;
+    }
+  auto out = ex.run("loss_grad",
+                    {cpu::Tensor::fromInts({micro, seqLen}, batch.inputs),
+                     cpu::Tensor::fromInts({micro, seqLen}, batch.targets)},
+                    params, error);
+  if (!out)
+    return false;
+  cpu::ParamStore grads;
+  plan::Json groups = plan::Json::object();
+  for (size_t i = 0; i < p.params.size(); ++i) {
+    const std::string &name = p.params[i].name;
+    grads[name] = (*out)[i + 1];
+    groups[name] = p.params[i].group;
+    if (!writeTensor(dir + "/params/" + name + ".npy", params[name], error) ||
+        !writeTensor(dir + "/grads/" + name + ".npy", grads[name], error))
+      return false;
+  }
+  if (!writeFileAtomic(dir + "/inputs.npy", npyInt32({micro, seqLen}, batch.inputs), error) ||
+      !writeFileAtomic(dir + "/targets.npy", npyInt32({micro, seqLen}, batch.targets), error) ||
+      !writeTensor(dir + "/loss.npy", (*out)[0], error) ||
+      !optimizers.step(params, grads, {step, lrMult}, error))
+    return false;
+  for (const plan::Param &param : p.params)
+    if (!writeTensor(dir + "/after_step/" + param.name + ".npy", params[param.name], error))
+      return false;
+  plan::Json config{{"optimizers", p.train.value("optimizers", plan::Json::array())},
+                    {"groups", groups},
+                    {"lr_multiplier", lrMult},
+                    {"step", step}};
+  return writeFileAtomic(dir + "/config.json", config.dump(1) + "\n", error) &&
+         writeFileAtomic(dir + "/plan.json", plan::serializePlan(p), error);
 }
 
 int fail(const std::string &error) {
@@ -260,6 +323,24 @@ int runTrainCommand(int argc, char **argv) {
         return fail(error);
   } else if (!train::initParams(p, params, error) || !averaging->start(params, error)) {
     return fail(error);
+  }
+
+  if (!o.dumpStep.empty()) {
+    std::mt19937_64 rng(12345);
+    std::normal_distribution<double> noise(0.0, o.perturb);
+    for (auto &[name, t] : params) {
+      std::vector<double> w = t.toDoubles();
+      for (double &x : w)
+        x += o.perturb > 0 ? noise(rng) : 0.0;
+      t = cpu::Tensor::fromDoubles(t.dtype(), t.shape(), w).convertedTo(t.storage());
+    }
+    data::Batch first;
+    if (!loader.nextBatch(micro * seqLen, 0, 1, first, error) ||
+        !dumpStep(o.dumpStep, p, *ex, params, *optimizers, step,
+                  schedule->lrMultiplier(step, elapsed), first, micro, seqLen, error))
+      return fail(error);
+    llvm::outs() << "wrote one step of " << p.model << " to " << o.dumpStep << "\n";
+    return 0;
   }
 
   JsonLog log;
