@@ -434,28 +434,34 @@ private:
     return parseOr();
   }
 
-  ExprPtr parseOr() {
-    ExprPtr lhs = parseAnd();
-    while (lhs && at(Tok::KwOr)) {
+  /// One left-associative level: operand (op operand)*, where `opFor`
+  /// names the operators of the level.
+  using Level = ExprPtr (Parser::*)();
+  ExprPtr parseLeftAssoc(Level operand, std::optional<BinaryOp> (*opFor)(Tok)) {
+    ExprPtr lhs = (this->*operand)();
+    while (lhs) {
+      std::optional<BinaryOp> op = opFor(peek().kind);
+      if (!op)
+        return lhs;
       SourceLoc loc = next().loc;
-      ExprPtr rhs = parseAnd();
+      ExprPtr rhs = (this->*operand)();
       if (!rhs)
         return nullptr;
-      lhs = std::make_unique<BinaryExpr>(loc, BinaryOp::Or, std::move(lhs), std::move(rhs));
+      lhs = std::make_unique<BinaryExpr>(loc, *op, std::move(lhs), std::move(rhs));
     }
     return lhs;
   }
 
+  ExprPtr parseOr() {
+    return parseLeftAssoc(&Parser::parseAnd, [](Tok t) -> std::optional<BinaryOp> {
+      return t == Tok::KwOr ? std::optional(BinaryOp::Or) : std::nullopt;
+    });
+  }
+
   ExprPtr parseAnd() {
-    ExprPtr lhs = parseNot();
-    while (lhs && at(Tok::KwAnd)) {
-      SourceLoc loc = next().loc;
-      ExprPtr rhs = parseNot();
-      if (!rhs)
-        return nullptr;
-      lhs = std::make_unique<BinaryExpr>(loc, BinaryOp::And, std::move(lhs), std::move(rhs));
-    }
-    return lhs;
+    return parseLeftAssoc(&Parser::parseNot, [](Tok t) -> std::optional<BinaryOp> {
+      return t == Tok::KwAnd ? std::optional(BinaryOp::And) : std::nullopt;
+    });
   }
 
   ExprPtr parseNot() {
@@ -519,37 +525,26 @@ private:
   }
 
   ExprPtr parseAdditive() {
-    ExprPtr lhs = parseMultiplicative();
-    while (lhs && (at(Tok::Plus) || at(Tok::Minus))) {
-      BinaryOp op = peek().kind == Tok::Plus ? BinaryOp::Add : BinaryOp::Sub;
-      SourceLoc loc = next().loc;
-      ExprPtr rhs = parseMultiplicative();
-      if (!rhs)
-        return nullptr;
-      lhs = std::make_unique<BinaryExpr>(loc, op, std::move(lhs), std::move(rhs));
-    }
-    return lhs;
+    return parseLeftAssoc(&Parser::parseMultiplicative, [](Tok t) -> std::optional<BinaryOp> {
+      switch (t) {
+      case Tok::Plus: return BinaryOp::Add;
+      case Tok::Minus: return BinaryOp::Sub;
+      default: return std::nullopt;
+      }
+    });
   }
 
   ExprPtr parseMultiplicative() {
-    ExprPtr lhs = parseUnary();
-    while (lhs) {
-      BinaryOp op;
-      switch (peek().kind) {
-      case Tok::Star: op = BinaryOp::Mul; break;
-      case Tok::Slash: op = BinaryOp::Div; break;
-      case Tok::SlashSlash: op = BinaryOp::FloorDiv; break;
-      case Tok::Percent: op = BinaryOp::Mod; break;
-      case Tok::At: op = BinaryOp::MatMul; break;
-      default: return lhs;
+    return parseLeftAssoc(&Parser::parseUnary, [](Tok t) -> std::optional<BinaryOp> {
+      switch (t) {
+      case Tok::Star: return BinaryOp::Mul;
+      case Tok::Slash: return BinaryOp::Div;
+      case Tok::SlashSlash: return BinaryOp::FloorDiv;
+      case Tok::Percent: return BinaryOp::Mod;
+      case Tok::At: return BinaryOp::MatMul;
+      default: return std::nullopt;
       }
-      SourceLoc loc = next().loc;
-      ExprPtr rhs = parseUnary();
-      if (!rhs)
-        return nullptr;
-      lhs = std::make_unique<BinaryExpr>(loc, op, std::move(lhs), std::move(rhs));
-    }
-    return lhs;
+    });
   }
 
   ExprPtr parseUnary() {
