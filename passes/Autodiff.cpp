@@ -336,17 +336,24 @@ LogicalResult GradientBuilder::backprop(Operation *op) {
 }
 
 struct Autodiff : impl::GolfAutodiffBase<Autodiff> {
+  using GolfAutodiffBase::GolfAutodiffBase;
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto loss = module.lookupSymbol<func::FuncOp>("loss");
-    if (!loss) {
-      module.emitError("golf-autodiff needs a @loss function");
-      return signalPassFailure();
-    }
-    if (module.lookupSymbol("loss_grad")) {
-      module.emitError("the module already has @loss_grad");
-      return signalPassFailure();
-    }
+    SmallVector<std::string> names(functions.begin(), functions.end());
+    if (names.empty())
+      names.push_back("loss");
+    for (const std::string &name : names)
+      if (failed(differentiate(module, name)))
+        return signalPassFailure();
+  }
+
+  LogicalResult differentiate(ModuleOp module, StringRef name) {
+    auto loss = module.lookupSymbol<func::FuncOp>(name);
+    if (!loss)
+      return module.emitError("golf-autodiff needs a @") << name << " function";
+    std::string gradName = (name + "_grad").str();
+    if (module.lookupSymbol(gradName))
+      return module.emitError("the module already has @") << gradName;
     OpBuilder b(module.getContext());
     b.setInsertionPointAfter(loss);
     auto params = llvm::to_vector(module.getOps<ParamOp>());
@@ -356,7 +363,7 @@ struct Autodiff : impl::GolfAutodiffBase<Autodiff> {
       resultTypes.push_back(p.getType());
       names.push_back(b.getStringAttr("grad:" + p.getSymName()));
     }
-    auto grad = b.create<func::FuncOp>(loss.getLoc(), "loss_grad",
+    auto grad = b.create<func::FuncOp>(loss.getLoc(), gradName,
                                        b.getFunctionType(loss.getArgumentTypes(), resultTypes));
     grad->setAttr("golf.result_names", b.getArrayAttr(names));
     Block *entry = grad.addEntryBlock();
@@ -385,7 +392,7 @@ struct Autodiff : impl::GolfAutodiffBase<Autodiff> {
                                     lossType, b.getFloatAttr(lossType.getElementType(), 1.0)))));
     for (Operation *op : llvm::reverse(forward))
       if (failed(g.backprop(op)))
-        return signalPassFailure();
+        return failure();
 
     // Gradients of parameters: one param_ref per parameter per function.
     llvm::StringMap<Value> paramGrads;
@@ -406,6 +413,7 @@ struct Autodiff : impl::GolfAutodiffBase<Autodiff> {
       results.push_back(d);
     }
     b.create<func::ReturnOp>(loss.getLoc(), results);
+    return success();
   }
 };
 

@@ -17,7 +17,8 @@ include "mlir/Pass/PassBase.td"
 def GolfAutodiff : Pass<"golf-autodiff", "::mlir::ModuleOp"> {
   let summary = "Reverse-mode differentiation of @loss into @loss_grad";
   let description = [{
-    Builds `@loss_grad` with the arguments of `@loss`; it returns the loss
+    For each function F named by `functions` (default: loss) builds `@F_grad`
+    with the arguments of `@F`; it returns the loss
     followed by the gradient of every `golf.param` in module order (zeros for
     a parameter the loss does not reach). The function attribute
     `golf.result_names` names the results: "loss", then "grad:<param>".
@@ -33,6 +34,34 @@ def GolfAutodiff : Pass<"golf-autodiff", "::mlir::ModuleOp"> {
         -> (tensor<f32>, tensor<64x32xf32>, ...)
         attributes {golf.result_names = ["loss", "grad:tok_emb", ...]}
     ```
+  }];
+  let options = [
+    ListOption<"functions", "functions", "std::string",
+               "the scalar functions to differentiate (default: loss)">
+  ];
+}
+
+//===----------------------------------------------------------------------===//
+// Quantization-aware training
+//===----------------------------------------------------------------------===//
+
+def GolfInsertQat : Pass<"golf-insert-qat", "::mlir::ModuleOp"> {
+  let summary = "Builds @loss_qat: @loss on fake-quantized weights";
+  let description = [{
+    When the train section has a `qat` directive, clones `@loss` into
+    `@loss_qat` in which every parameter that the export will quantize is
+    read through `golf.fake_quant` with its class's bit width (or the qat
+    directive's `bits`) and mode. A parameter is quantized at export when it
+    has rank >= 2, more than `passthrough_numel` elements, a `quant` rule for
+    its class (or a `default` rule) and no `keep` rule. The trainer switches
+    from `@loss_grad` to `@loss_qat_grad` once the LR multiplier falls below
+    the directive's threshold (late QAT, pgolf-spec §4.19): two static
+    graphs instead of a runtime flag.
+
+    Without a qat directive the pass does nothing.
+
+    Example: `%w = golf.param_ref @"blocks.0.wq"` becomes, in `@loss_qat`,
+    `%q = golf.fake_quant %w {bits = 6 : i64, mode = "ste"}`.
   }];
 }
 

@@ -109,8 +109,17 @@ int compileModel(const CompileRequest &request, CompileResult &result) {
 
   if (!request.differentiate && !request.buildPlan && dir.empty())
     return 0;
-  if (!run([](mlir::PassManager &pm) {
-        pm.addPass(mlir::golf::createGolfAutodiff());
+  bool qat = false;
+  if (auto train = (*module)->getAttrOfType<mlir::DictionaryAttr>("golf.train"))
+    qat = bool(train.get("qat"));
+  if (!run([&](mlir::PassManager &pm) {
+        pm.addPass(mlir::golf::createGolfInsertQat());
+        std::vector<std::string> functions{"loss"};
+        if (qat)
+          functions.push_back("loss_qat");
+        mlir::golf::GolfAutodiffOptions options;
+        options.functions = functions;
+        pm.addPass(mlir::golf::createGolfAutodiff(options));
         pm.addPass(mlir::createCanonicalizerPass());
         pm.addPass(mlir::createCSEPass());
         pm.addPass(mlir::golf::createGolfVerifyContract());

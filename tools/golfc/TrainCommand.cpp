@@ -281,9 +281,9 @@ int runTrainCommand(int argc, char **argv) {
   auto averaging = schedule ? train::Averaging::create(p.train, error) : std::nullopt;
   if (!averaging)
     return fail(error);
-  if (schedule->qatEnabled())
-    llvm::errs() << "golfc train: warning: the qat directive is not applied yet (no QAT "
-                    "insertion pass); training runs without fake quantization\n";
+  // Late QAT: golf-insert-qat built @loss_qat_grad; steps whose LR
+  // multiplier is below the qat threshold run it instead of @loss_grad.
+  bool haveQat = p.function("loss_qat_grad") != nullptr;
 
   // Shapes: the micro-batch is @loss_grad's argument; a step accumulates
   // tokens_per_step / (micro-batch tokens) of them on this one process.
@@ -408,12 +408,13 @@ int runTrainCommand(int argc, char **argv) {
   while (!schedule->shouldStop(step, elapsed) && step < stopAt) {
     auto t0 = std::chrono::steady_clock::now();
     double lrMult = schedule->lrMultiplier(step, elapsed);
+    bool qatNow = haveQat && schedule->qatActive(lrMult);
     acc.clear();
     double lossSum = 0;
     for (int64_t k = 0; k < accumulation; ++k) {
       if (!loader.nextBatch(micro * seqLen, 0, 1, batch, error))
         return fail(error);
-      auto out = ex->run("loss_grad",
+      auto out = ex->run(qatNow ? "loss_qat_grad" : "loss_grad",
                          {cpu::Tensor::fromInts({micro, seqLen}, batch.inputs),
                           cpu::Tensor::fromInts({micro, seqLen}, batch.targets)},
                          params, error);
@@ -453,11 +454,12 @@ int runTrainCommand(int argc, char **argv) {
       if (wall > 0)
         left = std::min(left, std::max(0.0, wall - elapsed));
       llvm::errs() << llvm::format("step %lld/%lld  loss %.4f  lr x%.3f  grad %.3f  %.0f tok/s  "
-                                   "eta %s\n",
+                                   "eta %s%s\n",
                                    (long long)step, (long long)total, lastLoss, lrMult, *norm, rate,
-                                   duration(left).c_str());
+                                   duration(left).c_str(), qatNow ? "  qat" : "");
       log.write({{"event", "step"}, {"step", step}, {"loss", lastLoss}, {"lr_mult", lrMult},
-                 {"grad_norm", *norm}, {"tokens_per_s", rate}, {"elapsed", elapsed}});
+                 {"grad_norm", *norm}, {"tokens_per_s", rate}, {"elapsed", elapsed},
+                 {"qat", qatNow}});
       windowTokens = windowSeconds = 0;
     }
     if (valEvery > 0 && step % valEvery == 0 && !last && valTokens && !validate(params, "live"))

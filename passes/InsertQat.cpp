@@ -1,0 +1,90 @@
+//===- InsertQat.cpp - @loss on fake-quantized weights --------------------===//
+//
+// Late QAT switches fake quantization on partway through training. Rather
+// than a runtime flag inside one graph, the module gets a second loss
+// function with the fake_quant ops in place; both are differentiated and
+// the trainer picks one per step. Which weights are fake-quantized, and at
+// what width, follows the export section, so training sees the rounding the
+// artifact will have.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/Passes.h"
+
+#include "mlir/IR/IRMapping.h"
+
+namespace mlir::golf {
+#define GEN_PASS_DEF_GOLFINSERTQAT
+#include "passes/Passes.h.inc"
+
+namespace {
+
+/// The bit width the export gives `param`, or nothing if it stays float.
+std::optional<int64_t> exportBits(ParamOp param, DictionaryAttr exp) {
+  auto type = param.getTensorType();
+  int64_t passthrough = 65536;
+  if (auto n = exp.getAs<IntegerAttr>("passthrough_numel"))
+    passthrough = n.getInt();
+  if (type.getRank() < 2 || type.getNumElements() <= passthrough)
+    return std::nullopt;
+  if (auto keeps = exp.getAs<ArrayAttr>("keep"))
+    for (auto k : keeps.getAsRange<DictionaryAttr>())
+      if (auto cls = k.getAs<StringAttr>("class"); cls && cls.getValue() == param.getQuant())
+        return std::nullopt;
+  std::optional<int64_t> fallback;
+  if (auto rules = exp.getAs<ArrayAttr>("quant"))
+    for (auto r : rules.getAsRange<DictionaryAttr>()) {
+      StringRef cls = r.getAs<StringAttr>("class").getValue();
+      int64_t bits = r.getAs<IntegerAttr>("bits").getInt();
+      if (cls == param.getQuant())
+        return bits;
+      if (cls == "default")
+        fallback = bits;
+    }
+  return fallback;
+}
+
+struct InsertQat : impl::GolfInsertQatBase<InsertQat> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto train = module->getAttrOfType<DictionaryAttr>("golf.train");
+    auto qat = train ? train.getAs<DictionaryAttr>("qat") : DictionaryAttr();
+    if (!qat)
+      return;
+    auto loss = module.lookupSymbol<func::FuncOp>("loss");
+    if (!loss) {
+      module.emitError("golf-insert-qat needs a @loss function");
+      return signalPassFailure();
+    }
+    auto exp = module->getAttrOfType<DictionaryAttr>("golf.export");
+    if (!exp)
+      exp = DictionaryAttr::get(module.getContext());
+    std::optional<int64_t> forcedBits;
+    if (auto b = qat.getAs<IntegerAttr>("bits"))
+      forcedBits = b.getInt();
+    StringRef mode = qat.getAs<StringAttr>("mode").getValue();
+    // Soft-round's sharpness is annealed by the trainer in the seeds; a
+    // static graph starts at alpha_start (see docs/runtime.md).
+    FloatAttr alpha;
+    if (mode == "soft_round")
+      alpha = qat.getAs<FloatAttr>("alpha_start");
+
+    OpBuilder b(module.getContext());
+    b.setInsertionPointAfter(loss);
+    auto qatLoss = cast<func::FuncOp>(b.clone(*loss));
+    qatLoss.setSymName("loss_qat");
+    qatLoss.walk([&](ParamRefOp ref) {
+      auto param = module.lookupSymbol<ParamOp>(ref.getNameAttr());
+      std::optional<int64_t> bits = exportBits(param, exp);
+      if (!bits)
+        return;
+      b.setInsertionPointAfter(ref);
+      auto fq = b.create<FakeQuantOp>(ref.getLoc(), ref.getResult(),
+                                      b.getI64IntegerAttr(forcedBits.value_or(*bits)),
+                                      b.getStringAttr(mode), alpha);
+      ref.getResult().replaceAllUsesExcept(fq.getResult(), fq);
+    });
+  }
+};
+
+} // namespace
+} // namespace mlir::golf
