@@ -23,13 +23,14 @@ namespace golf {
 namespace {
 
 const char *kUsage = R"(usage: golfc check-grad FILE [--set NAME=VALUE]... [--batch=N]
-                         [--samples=N] [--tolerance=T] [--seed=N]
+                         [--samples=N] [--tolerance=T] [--seed=N] [--step=H]
 
 Compiles FILE, runs @loss_grad in float64 on the CPU executor with random
 weights (normal, std 0.5) and random tokens, and compares each parameter's
 gradient with fourth-order central differences of @loss at N sampled coordinates
-(default 8). Prints the worst relative error per parameter; exits 1 if any
-exceeds T (default 1e-6).
+(default 8), step H x max(1, |w|) (default 1e-4). Prints the worst relative
+error per parameter; exits 1 if any exceeds T (default 1e-6). An error that
+does not move when H changes is the gradient's, not the difference quotient's.
 )";
 
 /// Token ids must index every embedding table and every logits row.
@@ -54,6 +55,7 @@ int runCheckGradCommand(int argc, char **argv) {
   int samples = 8;
   double tolerance = 1e-6;
   uint64_t seed = 1;
+  double step = 1e-4;
   Args args(argc, argv, 1);
   while (args.next()) {
     llvm::StringRef a = args.current();
@@ -73,6 +75,9 @@ int runCheckGradCommand(int argc, char **argv) {
     } else if (auto v = args.value("--tolerance")) {
       if (v->getAsDouble(tolerance) || !(tolerance > 0))
         return llvm::errs() << "golfc check-grad: --tolerance expects a positive number\n", 2;
+    } else if (auto v = args.value("--step")) {
+      if (v->getAsDouble(step) || !(step > 0))
+        return llvm::errs() << "golfc check-grad: --step expects a positive number\n", 2;
     } else if (auto v = args.value("--seed")) {
       if (v->getAsInteger(10, seed))
         return llvm::errs() << "golfc check-grad: --seed expects an integer\n", 2;
@@ -158,7 +163,7 @@ int runCheckGradCommand(int argc, char **argv) {
       // Fourth-order central differences: with h = 1e-4 the truncation error
       // is O(h^4) and round-off about 1e-16 * |L| / h, both far below the
       // tolerance even for gradient entries of 1e-6.
-      double x = data[i], h = 1e-4 * std::max(1.0, std::fabs(x));
+      double x = data[i], h = step * std::max(1.0, std::fabs(x));
       double f[4];
       const double offsets[4] = {-2, -1, 1, 2};
       for (int k = 0; k < 4; ++k) {
