@@ -35,7 +35,7 @@ namespace {
 
 const char *kUsage = R"(usage: golfc train FILE [options]
 
-Trains FILE on the CPU reference executor (exact, slow: for small models,
+FILE is a .golf source or a plan from 'golfc compile --emit=plan'. Trains it on the CPU reference executor (exact, slow: for small models,
 tests and machines without a GPU), evaluates val_loss / val_bpb on the
 validation split and writes RUN_DIR/{log.jsonl, summary.txt, checkpoint.ckpt,
 plan.json}.
@@ -254,8 +254,17 @@ int runTrainCommand(int argc, char **argv) {
     return *code;
   o.compile.differentiate = o.compile.buildPlan = true;
   CompileResult compiled;
-  if (int code = compileModel(o.compile, compiled))
+  if (llvm::StringRef(o.compile.input).ends_with(".json")) {
+    // A plan written by `golfc compile --emit=plan`: no compiling needed.
+    if (!o.compile.lower.overrides.empty() || o.compile.lower.trainBatch)
+      return usage("--set and --batch apply to .golf sources, not to a compiled plan");
+    std::string error;
+    compiled.plan = plan::readPlan(o.compile.input, error);
+    if (!compiled.plan)
+      return fail(error);
+  } else if (int code = compileModel(o.compile, compiled)) {
     return code;
+  }
   plan::Plan &p = *compiled.plan;
   // The fingerprint names the compiled model (before run-length overrides),
   // so a checkpoint resumes under another --iterations but not another model.
