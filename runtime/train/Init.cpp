@@ -11,10 +11,47 @@
 namespace golf::train {
 namespace {
 
+/// pgolf-spec §4.4 (BigramLogitHead): counts C[a,b] of the bigrams a -> b in
+/// the first `tokens` training tokens; with smoothing alpha,
+/// log p(b|a) = log(C[a,b] + alpha) - log(sum_b C[a,b] + alpha V),
+/// log p(b)   = log(colsum_b + alpha) - log(total + alpha V),
+/// B[a,b] = clamp(log p(b|a) - log p(b), -clip, clip): a PMI prior added to
+/// the logits of the token after a.
+void fillBigramPmi(const plan::Json &init, const Shape &shape,
+                   const std::vector<uint16_t> &data, const std::string &what, double *out) {
+  if (shape.size() != 2 || shape[0] != shape[1])
+    fail(what + ": bigram_pmi needs a square [vocab, vocab] parameter, got " +
+         cpu::shapeString(shape));
+  int64_t v = shape[0];
+  double alpha = jsonNumberOr(init, "alpha", 0.25, what);
+  double clip = jsonNumberOr(init, "clip", 4.0, what);
+  int64_t n = std::min<int64_t>(jsonIntOr(init, "tokens", 16000000, what), int64_t(data.size()));
+  if (n < 2)
+    fail(what + ": bigram_pmi needs at least two training tokens");
+  std::vector<double> counts(size_t(v * v), 0.0), rows(size_t(v), 0.0), cols(size_t(v), 0.0);
+  for (int64_t i = 0; i + 1 < n; ++i) {
+    int64_t a = data[i], b = data[i + 1];
+    if (a >= v || b >= v)
+      fail(what + ": training token " + std::to_string(std::max(a, b)) +
+           " is outside the table's vocabulary of " + std::to_string(v));
+    counts[size_t(a * v + b)] += 1;
+    rows[size_t(a)] += 1;
+    cols[size_t(b)] += 1;
+  }
+  double total = double(n - 1);
+  for (int64_t a = 0; a < v; ++a)
+    for (int64_t b = 0; b < v; ++b) {
+      double conditional = std::log(counts[size_t(a * v + b)] + alpha) -
+                           std::log(rows[size_t(a)] + alpha * double(v));
+      double marginal = std::log(cols[size_t(b)] + alpha) - std::log(total + alpha * double(v));
+      out[a * v + b] = std::clamp(conditional - marginal, -clip, clip);
+    }
+}
+
 /// Writes the values of `init` for `shape` into out (numel(shape) doubles);
 /// `path` names the random stream (the parameter, or a row of it).
 void fill(const plan::Json &init, const Shape &shape, uint64_t seed, const std::string &path,
-          double *out) {
+          double *out, const std::vector<uint16_t> *tokens) {
   const std::string what = "init of '" + path + "'";
   std::string kind = jsonString(init, "kind", what);
   const int64_t n = cpu::numelOf(shape);
@@ -65,9 +102,12 @@ void fill(const plan::Json &init, const Shape &shape, uint64_t seed, const std::
     Shape sub(shape.begin() + 1, shape.end());
     int64_t per = cpu::numelOf(sub);
     for (size_t r = 0; r < rows->size(); ++r)
-      fill((*rows)[r], sub, seed, path + "/rows/" + std::to_string(r), out + int64_t(r) * per);
+      fill((*rows)[r], sub, seed, path + "/rows/" + std::to_string(r), out + int64_t(r) * per,
+           tokens);
   } else if (kind == "bigram_pmi") {
-    fail(what + ": bigram_pmi needs training data; not supported by this initializer yet");
+    if (!tokens)
+      fail(what + ": bigram_pmi counts training tokens; none were given (golfc train gives them)");
+    fillBigramPmi(init, shape, *tokens, what, out);
   } else {
     fail(what + ": unknown initializer kind '" + kind + "'");
   }
@@ -83,7 +123,7 @@ uint64_t trainSeed(const plan::Plan &plan) {
 }
 
 std::optional<cpu::Tensor> initParam(const plan::Param &param, uint64_t seed, Storage storage,
-                                     std::string &error) {
+                                     std::string &error, const std::vector<uint16_t> *tokens) {
   std::optional<cpu::Tensor> result;
   bool ok = guard(error, [&] {
     if (!plan::isFloat(param.type.dtype))
@@ -95,7 +135,7 @@ std::optional<cpu::Tensor> initParam(const plan::Param &param, uint64_t seed, St
       if (d < 0)
         fail("parameter '" + param.name + "' has a negative dimension");
     std::vector<double> values(size_t(cpu::numelOf(param.type.shape)));
-    fill(param.init, param.type.shape, seed, param.name, values.data());
+    fill(param.init, param.type.shape, seed, param.name, values.data(), tokens);
     Tensor t = Tensor::allocate(param.type.dtype, param.type.shape, storage);
     // Round to the dtype even in double storage (header: same start for F32
     // and F64 runs).
@@ -113,7 +153,7 @@ bool initParams(const plan::Plan &plan, cpu::ParamStore &out, std::string &error
                 const InitOptions &options) {
   uint64_t seed = options.seed ? *options.seed : trainSeed(plan);
   for (const plan::Param &p : plan.params) {
-    auto t = initParam(p, seed, options.storage, error);
+    auto t = initParam(p, seed, options.storage, error, options.trainTokens);
     if (!t)
       return false;
     out[p.name] = std::move(*t);

@@ -21,7 +21,9 @@
 //                    same Gaussian: equal to 1.5e-8.)
 //   rows([i0, i1, ...]) row k of the leading axis from initializer i_k (its
 //                    random stream is "<name>/rows/<k>")
-//   bigram_pmi       needs training data: refused with an error for now.
+//   bigram_pmi(alpha, clip, tokens)  pgolf-spec §4.4: clamped PMI of the bigram
+//                    counts of the first `tokens` training tokens
+//                    (InitOptions::trainTokens; an error without them)
 // Values are computed in double and rounded once to the parameter's dtype
 // (bf16/f16 emulated), also in double storage, so F32 and F64 runs start
 // from the same weights. Draws differ from torch's generator: statistics,
@@ -43,6 +45,8 @@ struct InitOptions {
   std::optional<uint64_t> seed;
   /// Storage of the created tensors: Storage::F32 or Storage::F64.
   cpu::Storage storage = cpu::Storage::F32;
+  /// The first training tokens, for data-dependent initializers (bigram_pmi).
+  const std::vector<uint16_t> *trainTokens = nullptr;
 };
 
 /// Fills `out` with every parameter of `plan` (existing entries of the same
@@ -52,7 +56,8 @@ bool initParams(const plan::Plan &plan, cpu::ParamStore &out, std::string &error
 
 /// One parameter under `seed`.
 std::optional<cpu::Tensor> initParam(const plan::Param &param, uint64_t seed,
-                                     cpu::Storage storage, std::string &error);
+                                     cpu::Storage storage, std::string &error,
+                                     const std::vector<uint16_t> *tokens = nullptr);
 
 /// The seed initParams uses for `plan` without an explicit one.
 uint64_t trainSeed(const plan::Plan &plan);

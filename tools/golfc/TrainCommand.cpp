@@ -330,8 +330,16 @@ int runTrainCommand(int argc, char **argv) {
     for (int64_t i = 0; i < step * accumulation; ++i)
       if (!loader.nextBatch(micro * seqLen, 0, 1, skipped, error))
         return fail(error);
-  } else if (!train::initParams(p, params, error) || !averaging->start(params, error)) {
-    return fail(error);
+  } else {
+    // Data-dependent initializers (bigram_pmi) count the first training tokens.
+    std::vector<uint16_t> head;
+    data::TokenStream copy = loader.stream();
+    if (!copy.take(std::min<int64_t>(copy.totalTokens(), 16 << 20), head, error))
+      return fail(error);
+    train::InitOptions init;
+    init.trainTokens = &head;
+    if (!train::initParams(p, params, error, init) || !averaging->start(params, error))
+      return fail(error);
   }
 
   if (!o.dumpStep.empty()) {

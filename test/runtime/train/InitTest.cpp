@@ -209,12 +209,37 @@ TEST(Init, F64StorageHoldsTheSameValues) {
     EXPECT_EQ(a.get(i), b.get(i));
 }
 
+// pgolf-spec §4.4: B[a,b] = clamp(log p(b|a) - log p(b), -clip, clip) from
+// smoothed bigram counts of the first `tokens` tokens.
+TEST(Init, BigramPmiFromTokens) {
+  std::vector<uint16_t> tokens{0, 1, 0, 1, 0, 2, 2, 2, 9, 9};
+  plan::Json spec{{"kind", "bigram_pmi"}, {"alpha", 0.5}, {"clip", 1.0}, {"tokens", 8}};
+  std::string err;
+  auto t = initParam(param("head", {3, 3}, spec), 1, Storage::F64, err, &tokens);
+  ASSERT_TRUE(t) << err;
+  // Pairs of the first 8 tokens: 0>1 x2, 1>0 x2, 0>2, 2>2 x2 (total 7).
+  double c[3][3] = {{0, 2, 1}, {2, 0, 0}, {0, 0, 2}};
+  double rows[3] = {3, 2, 2}, cols[3] = {2, 2, 3}, total = 7, v = 3, alpha = 0.5;
+  for (int a = 0; a < 3; ++a)
+    for (int b = 0; b < 3; ++b) {
+      double pmi = std::log(c[a][b] + alpha) - std::log(rows[a] + alpha * v) -
+                   (std::log(cols[b] + alpha) - std::log(total + alpha * v));
+      // The f32 parameter holds the value rounded to float.
+      EXPECT_EQ(t->get(a * 3 + b), double(float(std::clamp(pmi, -1.0, 1.0)))) << a << "," << b;
+    }
+  // Token 9 lies outside a 3-token table once all 10 tokens are counted.
+  spec["tokens"] = 10;
+  EXPECT_FALSE(initParam(param("head", {3, 3}, spec), 1, Storage::F64, err, &tokens));
+  EXPECT_NE(err.find("outside the table's vocabulary of 3"), std::string::npos) << err;
+  EXPECT_FALSE(initParam(param("head", {3, 4}, spec), 1, Storage::F64, err, &tokens));
+  EXPECT_NE(err.find("square"), std::string::npos) << err;
+}
+
 TEST(Init, Errors) {
   std::string err;
   EXPECT_FALSE(initParam(param("bigram.head", {16, 16}, {{"kind", "bigram_pmi"}, {"alpha", 0.25}}),
                          1, Storage::F32, err));
-  EXPECT_NE(err.find("bigram_pmi needs training data; not supported by this initializer yet"),
-            std::string::npos)
+  EXPECT_NE(err.find("bigram_pmi counts training tokens; none were given"), std::string::npos)
       << err;
   EXPECT_NE(err.find("bigram.head"), std::string::npos) << err;
   EXPECT_FALSE(initParam(param("x", {4}, {{"kind", "kaiming"}}), 1, Storage::F32, err));
