@@ -2,8 +2,10 @@
 #ifndef GOLF_TOOLS_GOLFC_ARGS_H
 #define GOLF_TOOLS_GOLFC_ARGS_H
 
+#include "frontend/Lower.h"
 #include "llvm/ADT/StringRef.h"
 #include <optional>
+#include <string>
 
 namespace golf {
 
@@ -39,6 +41,29 @@ inline std::optional<int64_t> positiveInt(llvm::StringRef text) {
   if (text.getAsInteger(10, v) || v <= 0)
     return std::nullopt;
   return v;
+}
+
+/// The flags of every command that compiles a .golf file: --set NAME=VALUE,
+/// --batch=N, --eval-batch=N. Returns true if the current argument is one of
+/// them; a malformed one sets `error`.
+inline bool parseLowerFlag(Args &args, LowerOptions &lower, std::string &error) {
+  if (auto v = args.value("--set")) {
+    auto [name, text] = v->split('=');
+    if (name.empty() || text.empty() || !v->contains('='))
+      error = "--set expects NAME=VALUE";
+    else
+      lower.overrides[name.str()] = text.str();
+    return true;
+  }
+  for (auto [flag, slot] : {std::pair<const char *, std::optional<int64_t> *>{"--batch", &lower.trainBatch},
+                            {"--eval-batch", &lower.evalBatch}}) {
+    if (auto v = args.value(flag)) {
+      if (!(*slot = positiveInt(*v)))
+        error = std::string(flag) + " expects a positive integer";
+      return true;
+    }
+  }
+  return false;
 }
 
 } // namespace golf

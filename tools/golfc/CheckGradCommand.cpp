@@ -22,7 +22,7 @@
 namespace golf {
 namespace {
 
-const char *kUsage = R"(usage: golfc check-grad FILE [--set NAME=VALUE]... [--batch=N]
+const char *kUsage = R"(usage: golfc check-grad FILE [--set NAME=VALUE]... [--batch=N] [--eval-batch=N]
                          [--samples=N] [--tolerance=T] [--seed=N] [--step=H]
 
 Compiles FILE, runs @loss_grad in float64 on the CPU executor with random
@@ -63,12 +63,10 @@ int runCheckGradCommand(int argc, char **argv) {
       llvm::outs() << kUsage;
       return 0;
     }
-    if (auto v = args.value("--set")) {
-      auto [name, text] = v->split('=');
-      request.lower.overrides[name.str()] = text.str();
-    } else if (auto v = args.value("--batch")) {
-      if (!(request.lower.trainBatch = positiveInt(*v)))
-        return llvm::errs() << "golfc check-grad: --batch expects a positive integer\n", 2;
+    std::string flagError;
+    if (parseLowerFlag(args, request.lower, flagError)) {
+      if (!flagError.empty())
+        return llvm::errs() << "golfc check-grad: " << flagError << "\n", 2;
     } else if (auto v = args.value("--samples")) {
       if (v->getAsInteger(10, samples) || samples <= 0)
         return llvm::errs() << "golfc check-grad: --samples expects a positive integer\n", 2;

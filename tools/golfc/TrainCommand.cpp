@@ -43,6 +43,7 @@ plan.json}.
 options:
   --set NAME=VALUE      override a top-level hyperparameter (repeatable)
   --batch=N             sequences per micro-batch (default: the train section's)
+  --eval-batch=N        sequences per evaluation batch (default: the eval section's)
   --iterations=N        step cap (overrides the train section)
   --wallclock=S         training time cap in seconds (overrides; 0: none)
   --max-steps=N         stop this invocation after N more steps (checkpoint and
@@ -94,14 +95,10 @@ std::optional<int> parse(int argc, char **argv, Options &o) {
       llvm::outs() << kUsage;
       return 0;
     }
-    if (auto v = args.value("--set")) {
-      auto [name, text] = v->split('=');
-      if (name.empty() || !v->contains('='))
-        return usage("--set expects NAME=VALUE");
-      o.compile.lower.overrides[name.str()] = text.str();
-    } else if (auto v = args.value("--batch")) {
-      if (!(o.compile.lower.trainBatch = positiveInt(*v)))
-        return usage("--batch expects a positive integer");
+    std::string flagError;
+    if (parseLowerFlag(args, o.compile.lower, flagError)) {
+      if (!flagError.empty())
+        return usage(flagError);
     } else if (auto v = args.value("--iterations")) {
       if (auto e = count(o.iterations, *v, "--iterations")) return e;
     } else if (auto v = args.value("--max-steps")) {
@@ -176,20 +173,35 @@ private:
 };
 
 /// Entropy (nats/token) of the unigram distribution of the first 4M tokens
-/// of the training stream: the loss a model with no context would reach,
-/// the bar a trained model must fall well below.
-std::optional<double> unigramEntropy(data::TokenStream stream, std::string &error) {
-  std::vector<uint16_t> tokens;
-  if (!stream.take(std::min<int64_t>(stream.totalTokens(), 4 << 20), tokens, error))
-    return std::nullopt;
+/// of `head`: the loss a model with no context would reach, the bar a
+/// trained model must fall well below.
+double unigramEntropy(const std::vector<uint16_t> &head) {
+  size_t count = std::min<size_t>(head.size(), 4 << 20);
   std::vector<double> counts(65536, 0.0);
-  for (uint16_t t : tokens)
-    counts[t] += 1;
-  double h = 0, n = double(tokens.size());
+  for (size_t i = 0; i < count; ++i)
+    counts[head[i]] += 1;
+  double h = 0, n = double(count);
   for (double c : counts)
     if (c > 0)
       h -= c / n * std::log(c / n);
   return h;
+}
+
+/// Runs `function` (loss_grad or loss_qat_grad) on one micro-batch: the
+/// loss, and every parameter's gradient by name in `grads`.
+std::optional<double> lossAndGrads(cpu::Executor &ex, const plan::Plan &p, const char *function,
+                                   const data::Batch &batch, int64_t micro, int64_t seqLen,
+                                   const cpu::ParamStore &params, cpu::ParamStore &grads,
+                                   std::string &error) {
+  auto out = ex.run(function,
+                    {cpu::Tensor::fromInts({micro, seqLen}, batch.inputs),
+                     cpu::Tensor::fromInts({micro, seqLen}, batch.targets)},
+                    params, error);
+  if (!out)
+    return std::nullopt;
+  for (size_t i = 0; i < p.params.size(); ++i)
+    grads[p.params[i].name] = (*out)[i + 1];
+  return (*out)[0].get(0);
 }
 
 bool writeTensor(const std::string &path, const cpu::Tensor &t, std::string &error) {
@@ -209,25 +221,21 @@ bool dumpStep(const std::string &dir, const plan::Plan &p, cpu::Executor &ex,
       error = "cannot create " + dir + "/" + sub + ": " + ec.message();
       return false;
     }
-  auto out = ex.run("loss_grad",
-                    {cpu::Tensor::fromInts({micro, seqLen}, batch.inputs),
-                     cpu::Tensor::fromInts({micro, seqLen}, batch.targets)},
-                    params, error);
-  if (!out)
-    return false;
   cpu::ParamStore grads;
+  auto loss = lossAndGrads(ex, p, "loss_grad", batch, micro, seqLen, params, grads, error);
+  if (!loss)
+    return false;
   plan::Json groups = plan::Json::object();
-  for (size_t i = 0; i < p.params.size(); ++i) {
-    const std::string &name = p.params[i].name;
-    grads[name] = (*out)[i + 1];
-    groups[name] = p.params[i].group;
+  for (const plan::Param &param : p.params) {
+    const std::string &name = param.name;
+    groups[name] = param.group;
     if (!writeTensor(dir + "/params/" + name + ".npy", params[name], error) ||
         !writeTensor(dir + "/grads/" + name + ".npy", grads[name], error))
       return false;
   }
   if (!writeFileAtomic(dir + "/inputs.npy", npyInt32({micro, seqLen}, batch.inputs), error) ||
       !writeFileAtomic(dir + "/targets.npy", npyInt32({micro, seqLen}, batch.targets), error) ||
-      !writeTensor(dir + "/loss.npy", (*out)[0], error) ||
+      !writeFileAtomic(dir + "/loss.npy", npyFloat32({}, {float(*loss)}), error) ||
       !optimizers.step(params, grads, {step, lrMult}, error))
     return false;
   for (const plan::Param &param : p.params)
@@ -256,8 +264,9 @@ int runTrainCommand(int argc, char **argv) {
   CompileResult compiled;
   if (llvm::StringRef(o.compile.input).ends_with(".json")) {
     // A plan written by `golfc compile --emit=plan`: no compiling needed.
-    if (!o.compile.lower.overrides.empty() || o.compile.lower.trainBatch)
-      return usage("--set and --batch apply to .golf sources, not to a compiled plan");
+    const LowerOptions &lower = o.compile.lower;
+    if (!lower.overrides.empty() || lower.trainBatch || lower.evalBatch)
+      return usage("--set, --batch and --eval-batch apply to .golf sources, not to a compiled plan");
     std::string error;
     compiled.plan = plan::readPlan(o.compile.input, error);
     if (!compiled.plan)
@@ -309,9 +318,14 @@ int runTrainCommand(int argc, char **argv) {
   auto stream = data::TokenStream::open(o.trainData, error, vocab);
   if (!stream)
     return fail("training data: " + error + " (make it with 'golfc data', see README)");
-  auto entropy = unigramEntropy(*stream, error);
-  if (!entropy)
+  // The head of the training stream (a copy: the loader's position is not
+  // moved) gives the unigram-entropy bar and feeds data-dependent
+  // initializers (bigram_pmi).
+  std::vector<uint16_t> head;
+  if (!data::TokenStream(*stream).take(std::min<int64_t>(stream->totalTokens(), 16 << 20), head,
+                                       error))
     return fail("training data: " + error);
+  double entropy = unigramEntropy(head);
   data::DistributedTokenLoader loader(std::move(*stream));
 
   cpu::ParamStore params;
@@ -331,11 +345,6 @@ int runTrainCommand(int argc, char **argv) {
       if (!loader.nextBatch(micro * seqLen, 0, 1, skipped, error))
         return fail(error);
   } else {
-    // Data-dependent initializers (bigram_pmi) count the first training tokens.
-    std::vector<uint16_t> head;
-    data::TokenStream copy = loader.stream();
-    if (!copy.take(std::min<int64_t>(copy.totalTokens(), 16 << 20), head, error))
-      return fail(error);
     train::InitOptions init;
     init.trainTokens = &head;
     if (!train::initParams(p, params, error, init) || !averaging->start(params, error))
@@ -369,7 +378,7 @@ int runTrainCommand(int argc, char **argv) {
   log.write({{"event", "start"}, {"model", p.model}, {"fingerprint", fingerprint},
              {"step", step}, {"micro_batch", micro}, {"seq_len", seqLen},
              {"accumulation", accumulation}, {"executor", "cpu"},
-             {"unigram_entropy", *entropy}});
+             {"unigram_entropy", entropy}});
   llvm::errs() << "golfc train: " << p.model << ", " << p.params.size() << " parameter tensors, "
                << accumulation << " x " << micro << " x " << seqLen << " tokens per step, "
                << total << " steps max, CPU reference executor\n";
@@ -431,16 +440,12 @@ int runTrainCommand(int argc, char **argv) {
     for (int64_t k = 0; k < accumulation; ++k) {
       if (!loader.nextBatch(micro * seqLen, 0, 1, batch, error))
         return fail(error);
-      auto out = ex->run(qatNow ? "loss_qat_grad" : "loss_grad",
-                         {cpu::Tensor::fromInts({micro, seqLen}, batch.inputs),
-                          cpu::Tensor::fromInts({micro, seqLen}, batch.targets)},
-                         params, error);
-      if (!out)
-        return fail("step " + std::to_string(step) + ": " + error);
-      lossSum += (*out)[0].get(0);
       cpu::ParamStore grads;
-      for (size_t i = 0; i < p.params.size(); ++i)
-        grads[p.params[i].name] = (*out)[i + 1];
+      auto loss = lossAndGrads(*ex, p, qatNow ? "loss_qat_grad" : "loss_grad", batch, micro,
+                               seqLen, params, grads, error);
+      if (!loss)
+        return fail("step " + std::to_string(step) + ": " + error);
+      lossSum += *loss;
       if (!acc.add(grads, error))
         return fail(error);
     }
@@ -503,7 +508,7 @@ int runTrainCommand(int argc, char **argv) {
      << llvm::format("train time       %.1f s (%.0f tokens/s)\n", elapsed,
                      double(step * accumulation * micro * seqLen) / std::max(elapsed, 1e-9))
      << llvm::format("train loss       %.4f -> %.4f (unigram entropy of the data %.4f)\n",
-                     firstLoss, lastLoss, *entropy)
+                     firstLoss, lastLoss, entropy)
      << "exported weights " << source << "\n";
   if (result)
     os << llvm::format("val_loss         %.4f\nval_bpb          %.4f  (%.0f targets, %.0f bytes)\n",
@@ -516,7 +521,7 @@ int runTrainCommand(int argc, char **argv) {
     return fail(error);
   plan::Json end{{"event", "summary"}, {"steps", step}, {"elapsed", elapsed},
                  {"first_loss", firstLoss}, {"last_loss", lastLoss}, {"weights", source},
-                 {"unigram_entropy", *entropy}};
+                 {"unigram_entropy", entropy}};
   if (result) {
     end["val_loss"] = result->valLoss;
     end["val_bpb"] = result->valBpb;

@@ -6,6 +6,7 @@
 // Exit status: 0 success, 1 errors in the input, 2 bad command line or I/O.
 //
 //===----------------------------------------------------------------------===//
+#include "Args.h"
 #include "CheckGradCommand.h"
 #include "Compile.h"
 #include "DataCommand.h"
@@ -57,44 +58,22 @@ int usageError(const llvm::Twine &msg) {
   return 2;
 }
 
-std::optional<int64_t> parsePositive(llvm::StringRef text) {
-  int64_t v;
-  if (text.getAsInteger(10, v) || v <= 0)
-    return std::nullopt;
-  return v;
-}
-
 /// Parses `compile` arguments; returns an exit code on error.
 std::optional<int> parseCompileArgs(int argc, char **argv, Options &o) {
-  for (int i = 2; i < argc; ++i) {
-    llvm::StringRef a = argv[i];
-    auto value = [&](llvm::StringRef flag) -> std::optional<llvm::StringRef> {
-      if (a.consume_front(flag)) {
-        if (a.consume_front("="))
-          return a;
-        if (a.empty() && i + 1 < argc)
-          return llvm::StringRef(argv[++i]);
-      }
-      return std::nullopt;
-    };
-    if (auto v = value("--emit")) {
+  Args args(argc, argv, 2);
+  std::string error;
+  while (args.next()) {
+    llvm::StringRef a = args.current();
+    if (parseLowerFlag(args, o.lower, error)) {
+      if (!error.empty())
+        return usageError(error);
+    } else if (auto v = args.value("--emit")) {
       if (*v != "ast" && *v != "ir" && *v != "grad" && *v != "plan" && *v != "summary")
         return usageError("--emit must be ast, ir, grad, plan or summary, not '" + *v + "'");
       o.emit = v->str();
-    } else if (auto v = value("--dump-phases-to")) {
+    } else if (auto v = args.value("--dump-phases-to")) {
       o.dumpDir = v->str();
-    } else if (auto v = value("--set")) {
-      auto [name, text] = v->split('=');
-      if (name.empty() || text.empty() || !v->contains('='))
-        return usageError("--set expects NAME=VALUE");
-      o.lower.overrides[name.str()] = text.str();
-    } else if (auto v = value("--batch")) {
-      if (!(o.lower.trainBatch = parsePositive(*v)))
-        return usageError("--batch expects a positive integer");
-    } else if (auto v = value("--eval-batch")) {
-      if (!(o.lower.evalBatch = parsePositive(*v)))
-        return usageError("--eval-batch expects a positive integer");
-    } else if (auto v = value("-o")) {
+    } else if (auto v = args.value("-o")) {
       o.output = v->str();
     } else if (a.starts_with("-") && a != "-") {
       return usageError("unknown option '" + a + "'");
