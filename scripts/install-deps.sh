@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Installs everything golfc needs to build and test on a fresh Debian bookworm machine.
 # Debian packages only (plus PyPI where a test tier needs it); safe to run twice.
+# The CUDA backend (runtime/cuda) also needs a CUDA 12+ toolkit (headers,
+# cudart_static, NVRTC, cuBLASLt; no GPU and no driver) at /usr/local/cuda, or
+# wherever CUDAToolkit_ROOT points; this script does not install it. Without
+# one, golfc builds CPU-only.
 set -euo pipefail
 
 SUDO=""
@@ -35,5 +39,6 @@ else
 fi
 
 if [ ! -d /usr/local/cuda/include ]; then
-  echo "install-deps: note: no CUDA toolkit at /usr/local/cuda; the CUDA backend will not be built" >&2
+  echo "install-deps: note: no CUDA toolkit at /usr/local/cuda; the CUDA backend will not be built" \
+    "(install CUDA 12+ there or pass -DCUDAToolkit_ROOT=... to scripts/build.sh)" >&2
 fi

@@ -12,12 +12,21 @@ std::string sized(const char *call, size_t bytes) {
   return std::string(call) + "(" + std::to_string(bytes) + " bytes)";
 }
 
+// With no stream, the operation goes on the legacy default stream and is
+// waited for. Plain cudaMemcpy/cudaMemset are not enough: a pageable host to
+// device copy or a memset may return before the device has finished, and
+// work on non-blocking streams (Stream) does not wait for the legacy stream.
+void finish(cudaStream_t stream, const std::string &what) {
+  if (!stream)
+    check(cudaStreamSynchronize(nullptr), what.c_str());
+}
+
 void copy(void *dst, const void *src, size_t bytes, cudaMemcpyKind kind, cudaStream_t stream,
           const char *what) {
   if (bytes == 0)
     return;
-  check(stream ? cudaMemcpyAsync(dst, src, bytes, kind, stream) : cudaMemcpy(dst, src, bytes, kind),
-        sized(what, bytes).c_str());
+  check(cudaMemcpyAsync(dst, src, bytes, kind, stream), sized(what, bytes).c_str());
+  finish(stream, sized(what, bytes));
 }
 
 } // namespace
@@ -47,8 +56,8 @@ void PinnedAlloc::release(void *p) noexcept { cudaFreeHost(p); }
 void DeviceBuffer::fill(unsigned char value, cudaStream_t stream) {
   if (!bytes())
     return;
-  check(stream ? cudaMemsetAsync(data(), value, bytes(), stream) : cudaMemset(data(), value, bytes()),
-        sized("cudaMemset", bytes()).c_str());
+  check(cudaMemsetAsync(data(), value, bytes(), stream), sized("cudaMemsetAsync", bytes()).c_str());
+  finish(stream, sized("cudaMemsetAsync", bytes()));
 }
 
 void copyToDevice(void *dst, const void *src, size_t bytes, cudaStream_t stream) {

@@ -62,8 +62,8 @@ private:
 class DeviceBuffer : public detail::Buffer<detail::DeviceAlloc> {
 public:
   using Buffer::Buffer;
-  /// Sets every byte to `value` (cudaMemsetAsync on `stream`; synchronous
-  /// cudaMemset when stream is null).
+  /// Sets every byte to `value`: enqueued on `stream`, or, when stream is
+  /// null, done (finished on the device) before the call returns.
   void fill(unsigned char value, cudaStream_t stream = nullptr);
 };
 
@@ -72,7 +72,8 @@ public:
 using PinnedBuffer = detail::Buffer<detail::PinnedAlloc>;
 
 /// Host to device. With a stream: cudaMemcpyAsync on it (asynchronous to the
-/// host only from pinned memory). With stream null: synchronous cudaMemcpy.
+/// host only from pinned memory). With stream null: finished on the device
+/// before the call returns, so work on any stream enqueued afterwards sees it.
 void copyToDevice(void *dst, const void *src, size_t bytes, cudaStream_t stream = nullptr);
 /// Device to host, with the same stream rule.
 void copyToHost(void *dst, const void *src, size_t bytes, cudaStream_t stream = nullptr);
