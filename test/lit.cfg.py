@@ -37,3 +37,8 @@ if config.golf_fuzz_dir and os.path.isdir(config.golf_fuzz_dir):
     config.substitutions.append(("%fuzz_dir", config.golf_fuzz_dir))
     config.substitutions.append(
         ("%{fuzz_seconds}", os.environ.get("GOLF_FUZZ_SECONDS", "60")))
+
+# golfc built with the CUDA toolkit (NVRTC): kernels can be compiled here,
+# though they run only where there is a GPU.
+if config.golf_have_cuda == "ON":
+    config.available_features.add("cuda")

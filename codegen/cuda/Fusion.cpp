@@ -62,10 +62,21 @@ FusionPlan planFusion(const plan::Plan &plan, const plan::Function &f) {
   }
   for (int r : f.results)
     fp.materialized[size_t(r)] = true;
+  // A value read by several ops is written once rather than recomputed in
+  // each reader, unless its producer reads a single operand: then every
+  // reader recomputes it from that operand (one read each instead of a
+  // write and a read each). That keeps softcapped logits, casts and head
+  // splits out of memory even when the loss, its gradient and the
+  // softcap's gradient all read them.
   for (size_t v = 0; v < n; ++v) {
     int p = fp.producer[v];
-    bool constant = p >= 0 && classify(f.ops[size_t(p)].kind) == OpClass::Constant;
-    if (fp.uses[v] > 1 && !constant)
+    if (p < 0 || fp.uses[v] <= 1 || fp.materialized[v])
+      continue;
+    const plan::Op &op = f.ops[size_t(p)];
+    OpClass c = classify(op.kind);
+    bool recompute = c == OpClass::Constant ||
+                     ((c == OpClass::Pointwise || c == OpClass::View) && op.operands.size() == 1);
+    if (!recompute)
       fp.materialized[v] = true;
   }
   // A constant that must be materialized (a function result) is written by

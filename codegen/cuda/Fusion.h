@@ -3,7 +3,7 @@
 // The GPU backend fuses by materialization: a value is written to device
 // memory only when it must be (a function result, the output of a reduction
 // or library op, an operand of a library op, or a value read by several
-// ops); every other value is recomputed inside the kernel that consumes it,
+// ops that is not cheaper to recompute); every other value is recomputed inside the kernel that consumes it,
 // from an index expression over materialized values. Pointwise and layout
 // ops (elementwise math, broadcast, transpose, slice, pad, heads, rope,
 // gathers) thereby fuse into their consumers, producer into consumer,

@@ -15,12 +15,11 @@ namespace {
 // float types, and warp reductions (the row emitters use them).
 const char *kPrelude = R"(#include <cuda_bf16.h>
 #include <cuda_fp16.h>
-#include <stdint.h>
 __device__ __forceinline__ float golf_ld(float x) { return x; }
 __device__ __forceinline__ float golf_ld(__nv_bfloat16 x) { return __bfloat162float(x); }
 __device__ __forceinline__ float golf_ld(__half x) { return __half2float(x); }
 __device__ __forceinline__ float golf_ld(double x) { return float(x); }
-__device__ __forceinline__ int golf_ld(int32_t x) { return x; }
+__device__ __forceinline__ int golf_ld(int x) { return x; }
 __device__ __forceinline__ float golf_round_bf16(float x) { return __bfloat162float(__float2bfloat16_rn(x)); }
 __device__ __forceinline__ float golf_round_f16(float x) { return __half2float(__float2half_rn(x)); }
 __device__ __forceinline__ float golf_warp_sum(float x) {
@@ -98,7 +97,7 @@ const char *storageType(plan::DType d) {
     return "double";
   case plan::DType::I32:
   case plan::DType::I1:
-    return "int32_t";
+    return "int"; // NVRTC has no <stdint.h>; int is 32 bits on every CUDA target
   }
   return "float";
 }
@@ -214,7 +213,7 @@ std::string KernelBuilder::output(int v) {
 void KernelBuilder::store(int v, const Index &idx, const std::string &expr) {
   std::string out = output(v);
   plan::DType d = type(v).dtype;
-  std::string conv = isIntType(d) ? "int32_t(" + expr + ")"
+  std::string conv = isIntType(d) ? "int(" + expr + ")"
                      : d == plan::DType::F32 ? expr
                      : d == plan::DType::BF16 ? "__float2bfloat16_rn(" + expr + ")"
                      : d == plan::DType::F16 ? "__float2half_rn(" + expr + ")"
@@ -486,8 +485,8 @@ std::string KernelBuilder::bigramHash(const plan::Op &op, const Index &idx) {
   prev.back() = "(" + i + " - 1)";
   return conditional(i + " > 0", [&] {
     std::string cur = value(ids, idx), before = value(ids, prev), h = fresh("n");
-    line("long long " + h + " = (long long)(int32_t(" + std::to_string(mulCur) + "u * uint32_t(" + cur +
-         ")) ^ int32_t(" + std::to_string(mulPrev) + "u * uint32_t(" + before + "))) % " + str(mod) + ";");
+    line("long long " + h + " = (long long)(int(" + std::to_string(mulCur) + "u * unsigned(" + cur +
+         ")) ^ int(" + std::to_string(mulPrev) + "u * unsigned(" + before + "))) % " + str(mod) + ";");
     return "int(" + h + " < 0 ? " + h + " + " + str(mod) + " : " + h + ")";
   }, str(mod), true);
 }

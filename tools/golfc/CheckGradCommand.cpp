@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "CheckGradCommand.h"
-#include "Args.h"
-#include "Compile.h"
+#include "CheckArgs.h"
+#include "RandomInputs.h"
 
 #include "runtime/cpu/Executor.h"
 #include "llvm/Support/Format.h"
@@ -33,69 +33,31 @@ error per parameter; exits 1 if any exceeds T (default 1e-6). An error that
 does not move when H changes is the gradient's, not the difference quotient's.
 )";
 
-/// Token ids must index every embedding table and every logits row.
-int64_t idBound(const plan::Plan &p) {
-  int64_t bound = INT64_MAX;
-  for (const plan::Function &f : p.functions)
-    for (const plan::Op &op : f.ops) {
-      if (op.kind == "embedding" || op.kind == "embedding_grad")
-        bound = std::min(bound, op.kind == "embedding" ? p.values[op.operands[0]].shape[0]
-                                                       : int64_t(op.attrs.value("rows", 1)));
-      if (op.kind == "cross_entropy")
-        bound = std::min(bound, p.values[op.operands[0]].shape.back());
-    }
-  return bound == INT64_MAX ? 2 : bound;
-}
-
 } // namespace
 
 int runCheckGradCommand(int argc, char **argv) {
-  CompileRequest request;
-  request.differentiate = request.buildPlan = true;
   int samples = 8;
-  double tolerance = 1e-6;
-  uint64_t seed = 1;
   double step = 1e-4;
-  Args args(argc, argv, 1);
-  while (args.next()) {
-    llvm::StringRef a = args.current();
-    if (a == "--help" || a == "-h") {
-      llvm::outs() << kUsage;
-      return 0;
-    }
-    std::string flagError;
-    if (parseLowerFlag(args, request.lower, flagError)) {
-      if (!flagError.empty())
-        return llvm::errs() << "golfc check-grad: " << flagError << "\n", 2;
-    } else if (auto v = args.value("--samples")) {
+  CheckArgs a;
+  a.tolerance = 1e-6;
+  auto extra = [&](Args &args, std::string &error) {
+    if (auto v = args.value("--samples")) {
       if (v->getAsInteger(10, samples) || samples <= 0)
-        return llvm::errs() << "golfc check-grad: --samples expects a positive integer\n", 2;
-    } else if (auto v = args.value("--tolerance")) {
-      if (v->getAsDouble(tolerance) || !(tolerance > 0))
-        return llvm::errs() << "golfc check-grad: --tolerance expects a positive number\n", 2;
-    } else if (auto v = args.value("--step")) {
-      if (v->getAsDouble(step) || !(step > 0))
-        return llvm::errs() << "golfc check-grad: --step expects a positive number\n", 2;
-    } else if (auto v = args.value("--seed")) {
-      if (v->getAsInteger(10, seed))
-        return llvm::errs() << "golfc check-grad: --seed expects an integer\n", 2;
-    } else if (a.starts_with("-") && a != "-") {
-      llvm::errs() << "golfc check-grad: unknown option '" << a << "'\n" << kUsage;
-      return 2;
-    } else if (request.input.empty()) {
-      request.input = a.str();
-    } else {
-      llvm::errs() << "golfc check-grad: more than one input file\n";
-      return 2;
+        error = "--samples expects a positive integer";
+      return true;
     }
-  }
-  if (request.input.empty()) {
-    llvm::errs() << kUsage;
-    return 2;
-  }
+    if (auto v = args.value("--step")) {
+      if (v->getAsDouble(step) || !(step > 0))
+        error = "--step expects a positive number";
+      return true;
+    }
+    return false;
+  };
   CompileResult compiled;
-  if (int code = compileModel(request, compiled))
-    return code;
+  if (auto code = parseAndCompile(argc, argv, "check-grad", kUsage, a, extra, compiled))
+    return *code;
+  double tolerance = a.tolerance;
+  uint64_t seed = a.seed;
   const plan::Plan &p = *compiled.plan;
   std::string error;
   auto ex = cpu::Executor::create(p, cpu::Precision::F64, error);
@@ -113,16 +75,7 @@ int runCheckGradCommand(int argc, char **argv) {
       x = normal(rng);
     params[param.name] = cpu::Tensor::fromDoubles(param.type.dtype, param.type.shape, w);
   }
-  const plan::Function *grad = p.function("loss_grad");
-  std::uniform_int_distribution<int32_t> token(0, int32_t(idBound(p) - 1));
-  std::vector<cpu::Tensor> inputs;
-  for (int id : grad->args) {
-    const plan::TensorType &t = p.values[id];
-    std::vector<int32_t> ids(size_t(t.numel()));
-    for (int32_t &x : ids)
-      x = token(rng);
-    inputs.push_back(cpu::Tensor::fromInts(t.shape, ids));
-  }
+  std::vector<cpu::Tensor> inputs = randomTokens(p, *p.function("loss_grad"), rng);
   auto lossAt = [&]() -> std::optional<double> {
     auto out = ex->run("loss", inputs, params, error);
     return out ? std::optional<double>((*out)[0].get(0)) : std::nullopt;

@@ -7,6 +7,9 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Args.h"
+#ifdef GOLF_HAVE_CUDA
+#include "CheckCommand.h"
+#endif
 #include "CheckGradCommand.h"
 #include "Compile.h"
 #include "DataCommand.h"
@@ -34,6 +37,8 @@ commands:
       --batch=N               sequences per training micro-batch
       --eval-batch=N          sequences per evaluation batch
       -o FILE                 write the output to FILE instead of stdout
+  check FILE       every function on the GPU vs the CPU reference, tensor by tensor
+                   (golfc check --help)
   check-grad FILE  gradients of @loss_grad vs finite differences, float64 on the CPU
                    (golfc check-grad --help)
   train FILE       train on the CPU reference executor, then evaluate val_bpb
@@ -124,6 +129,14 @@ int main(int argc, char **argv) {
   if (command == "help" || command == "--help" || command == "-h") {
     llvm::outs() << kUsage;
     return 0;
+  }
+  if (command == "check") {
+#ifdef GOLF_HAVE_CUDA
+    return golf::runCheckCommand(argc - 1, argv + 1);
+#else
+    llvm::errs() << "golfc check: this golfc was built without the CUDA toolkit\n";
+    return 2;
+#endif
   }
   if (command == "check-grad")
     return golf::runCheckGradCommand(argc - 1, argv + 1);

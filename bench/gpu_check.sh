@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# On the GPU machine, from a bundle made by bench/bundle.sh: the CUDA runtime
+# tests, then `golfc check` (GPU vs CPU reference, tensor by tensor) on the
+# tiny model, the baseline and every seed example. Prints one summary table.
+set -u
+cd "$(dirname "$0")/.."
+export LD_LIBRARY_PATH="$PWD/.device/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export GOLF_CACHE_DIR="${GOLF_CACHE_DIR:-/tmp/golf-kernels}"
+OUT="${OUT:-/tmp/golf-out}"
+mkdir -p "$OUT"
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
+echo "== runtime/cuda tests"
+.device/golf-cuda-tests --gtest_brief=1 2>&1 | tail -15
+summary=""
+for f in examples/tiny.golf examples/baseline.golf examples/seeds/*.golf; do
+  name=$(basename "$f" .golf)
+  echo "== golfc check $f"
+  start=$(date +%s)
+  .device/golfc check "$f" "$@" > "$OUT/check-$name.txt" 2>&1
+  rc=$?
+  end=$(date +%s)
+  grep -v '  ok$' "$OUT/check-$name.txt" | head -40
+  summary+=$(printf '%-32s rc=%d %5ds  %s' "$name" "$rc" "$((end - start))" "$(tail -1 "$OUT/check-$name.txt")")$'\n'
+done
+echo "== summary"
+printf '%s' "$summary"

@@ -1,0 +1,326 @@
+//===- Executor.cpp - runs lowered plan functions on the GPU --------------===//
+#include "runtime/cuda/Executor.h"
+#include "codegen/cuda/BufferPlan.h"
+#include "codegen/cuda/Print.h"
+#include "runtime/cuda/Error.h"
+#include "runtime/cuda/Gemm.h"
+#include "runtime/cuda/Memory.h"
+#include "runtime/cuda/Module.h"
+#include "runtime/cuda/Stream.h"
+
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <stdexcept>
+
+namespace golf::cuda {
+
+namespace {
+
+double secondsSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+uint16_t toBf16(float x) {
+  uint32_t u;
+  std::memcpy(&u, &x, 4);
+  if ((u & 0x7fffffffu) > 0x7f800000u) // NaN stays NaN
+    return uint16_t((u >> 16) | 0x40);
+  u += 0x7fffu + ((u >> 16) & 1u); // round half to even
+  return uint16_t(u >> 16);
+}
+
+float fromBf16(uint16_t b) {
+  uint32_t u = uint32_t(b) << 16;
+  float x;
+  std::memcpy(&x, &u, 4);
+  return x;
+}
+
+/// Host bytes of `t` (F32 storage, or I32) in the GPU layout of `dtype`.
+std::vector<char> deviceBytes(const cpu::Tensor &t, plan::DType dtype) {
+  int64_t n = t.numel();
+  std::vector<char> out(size_t(n) * cudagen::elementBytes(dtype));
+  if (!plan::isFloat(dtype)) {
+    std::memcpy(out.data(), t.raw(), out.size());
+    return out;
+  }
+  cpu::Tensor f = t.storage() == cpu::Storage::F32 ? t : t.convertedTo(cpu::Storage::F32);
+  const float *p = f.data<float>();
+  switch (dtype) {
+  case plan::DType::F32:
+    std::memcpy(out.data(), p, out.size());
+    break;
+  case plan::DType::BF16:
+    for (int64_t i = 0; i < n; ++i) {
+      uint16_t b = toBf16(p[i]);
+      std::memcpy(out.data() + 2 * i, &b, 2);
+    }
+    break;
+  case plan::DType::F16:
+    for (int64_t i = 0; i < n; ++i) {
+      _Float16 h = _Float16(p[i]);
+      std::memcpy(out.data() + 2 * i, &h, 2);
+    }
+    break;
+  default:
+    for (int64_t i = 0; i < n; ++i) {
+      double d = p[i];
+      std::memcpy(out.data() + 8 * i, &d, 8);
+    }
+  }
+  return out;
+}
+
+cpu::Tensor hostTensor(const void *bytes, const plan::TensorType &type) {
+  int64_t n = type.numel();
+  if (!plan::isFloat(type.dtype)) {
+    cpu::Tensor t = cpu::Tensor::allocate(type.dtype, type.shape, cpu::Storage::I32);
+    std::memcpy(t.raw(), bytes, size_t(n) * 4);
+    return t;
+  }
+  cpu::Tensor t = cpu::Tensor::allocate(type.dtype, type.shape, cpu::Storage::F32);
+  float *p = t.data<float>();
+  const char *b = static_cast<const char *>(bytes);
+  for (int64_t i = 0; i < n; ++i) {
+    switch (type.dtype) {
+    case plan::DType::F32:
+      std::memcpy(&p[i], b + 4 * i, 4);
+      break;
+    case plan::DType::BF16: {
+      uint16_t h;
+      std::memcpy(&h, b + 2 * i, 2);
+      p[i] = fromBf16(h);
+      break;
+    }
+    case plan::DType::F16: {
+      _Float16 h;
+      std::memcpy(&h, b + 2 * i, 2);
+      p[i] = float(h);
+      break;
+    }
+    default: {
+      double d;
+      std::memcpy(&d, b + 8 * i, 8);
+      p[i] = float(d);
+    }
+    }
+  }
+  return t;
+}
+
+ElemType elemType(plan::DType d, const std::string &where) {
+  switch (d) {
+  case plan::DType::F32:
+    return ElemType::F32;
+  case plan::DType::BF16:
+    return ElemType::BF16;
+  case plan::DType::F16:
+    return ElemType::F16;
+  default:
+    throw std::runtime_error(where + ": matmul of dtype " + plan::dtypeName(d) + " has no cuBLASLt path");
+  }
+}
+
+/// A launch resolved at create(): kernel handle and where each argument points.
+struct BoundLaunch {
+  cudaKernel_t kernel;
+  dim3 grid, block;
+  uint32_t smem;
+  std::vector<cudagen::ArgRef> args;
+};
+
+struct Function {
+  const plan::Function *source;
+  cudagen::FunctionProgram program;
+  cudagen::BufferPlan buffers;
+  DeviceBuffer arena;
+  std::vector<std::vector<BoundLaunch>> launches; // per step
+  std::vector<GemmShape> gemms;                   // per step (kind Gemm)
+};
+
+} // namespace
+
+struct Executor::Impl {
+  plan::Plan plan;
+  ExecutorOptions options;
+  KernelLibrary library;
+  Gemm gemm;
+  Stream stream;
+  Event start, stop;
+  std::map<std::string, DeviceBuffer> params;
+  std::vector<Function> functions;
+  double lastMs = 0;
+
+  void *pointer(const Function &f, int value) const;
+  void runSteps(const Function &f);
+};
+
+void *Executor::Impl::pointer(const Function &f, int value) const {
+  int root = f.buffers.root[size_t(value)];
+  for (const auto &[v, name] : f.program.params)
+    if (v == root)
+      return params.at(name).data();
+  int64_t off = f.buffers.offset[size_t(value)];
+  if (off < 0)
+    throw std::logic_error("value %" + std::to_string(value) + " has no device buffer");
+  return static_cast<char *>(f.arena.data()) + off;
+}
+
+void Executor::Impl::runSteps(const Function &f) {
+  cudaStream_t s = stream.get();
+  for (size_t i = 0; i < f.program.steps.size(); ++i) {
+    const cudagen::Step &step = f.program.steps[i];
+    if (step.kind == cudagen::Step::Alias)
+      continue;
+    if (step.kind == cudagen::Step::Gemm) {
+      gemm.run(f.gemms[i], pointer(f, step.operands[0]), pointer(f, step.operands[1]),
+               pointer(f, step.results[0]), s);
+      continue;
+    }
+    for (size_t k = 0; k < step.program.scratchBytes.size(); ++k)
+      if (step.program.scratchZeroed[k])
+        check(cudaMemsetAsync(static_cast<char *>(f.arena.data()) + f.buffers.scratchOffset[i][k], 0,
+                              step.program.scratchBytes[k], s),
+              "cudaMemsetAsync (scratch)");
+    for (const BoundLaunch &l : f.launches[i]) {
+      std::vector<void *> ptrs;
+      for (const cudagen::ArgRef &a : l.args) {
+        switch (a.kind) {
+        case cudagen::ArgRef::Operand:
+          ptrs.push_back(pointer(f, step.operands[size_t(a.index)]));
+          break;
+        case cudagen::ArgRef::Result:
+          ptrs.push_back(pointer(f, step.results[size_t(a.index)]));
+          break;
+        case cudagen::ArgRef::Scratch:
+          ptrs.push_back(static_cast<char *>(f.arena.data()) + f.buffers.scratchOffset[i][size_t(a.index)]);
+          break;
+        }
+      }
+      std::vector<void *> args;
+      for (void *&p : ptrs)
+        args.push_back(&p);
+      library.launch(l.kernel, l.grid, l.block, l.smem, s, args.data());
+    }
+  }
+}
+
+std::unique_ptr<Executor> Executor::create(const plan::Plan &plan, const DeviceInfo &device,
+                                           const ExecutorOptions &options, CompileReport &report) {
+  auto impl = std::make_unique<Impl>();
+  impl->plan = plan;
+  impl->options = options;
+  auto t0 = std::chrono::steady_clock::now();
+  std::vector<cudagen::FunctionProgram> programs = cudagen::lowerPlan(impl->plan);
+  report.lowerSeconds = secondsSince(t0);
+  std::vector<KernelSource> sources;
+  for (const cudagen::Kernel &k : cudagen::distinctKernels(programs))
+    sources.push_back({k.name, k.source});
+  report.kernels = int(sources.size());
+  NvrtcOptions nvrtc;
+  nvrtc.arch = device.arch();
+  nvrtc.cacheDir = options.cacheDir;
+  std::vector<std::string> cubins = compileCubins(sources, nvrtc, &report.nvrtc);
+  t0 = std::chrono::steady_clock::now();
+  impl->library = KernelLibrary::load(sources, cubins);
+  for (const plan::Param &p : impl->plan.params) {
+    uint64_t bytes = uint64_t(p.type.numel()) * cudagen::elementBytes(p.type.dtype);
+    impl->params.emplace(p.name, DeviceBuffer(bytes));
+    report.paramBytes += bytes;
+  }
+  for (size_t i = 0; i < programs.size(); ++i) {
+    Function f;
+    f.source = &impl->plan.functions[i];
+    f.program = std::move(programs[i]);
+    f.buffers = cudagen::planBuffers(f.program, f.source->args, f.source->results);
+    f.arena = DeviceBuffer(f.buffers.arenaBytes);
+    report.arenaBytes += f.buffers.arenaBytes;
+    report.naiveBytes += f.buffers.naiveBytes;
+    for (const cudagen::Step &step : f.program.steps) {
+      std::vector<BoundLaunch> bound;
+      for (const cudagen::Launch &l : step.program.launches)
+        bound.push_back({impl->library.get(l.kernel), dim3(l.grid[0], l.grid[1], l.grid[2]),
+                         dim3(l.block[0], l.block[1], l.block[2]), l.sharedBytes, l.args});
+      f.launches.push_back(std::move(bound));
+      GemmShape g;
+      if (step.kind == cudagen::Step::Gemm) {
+        const cudagen::GemmCall &c = step.gemm;
+        std::string where = "function '" + f.program.function + "' " + step.label;
+        g.m = c.m, g.n = c.n, g.k = c.k, g.transA = c.transA, g.transB = c.transB;
+        g.batch = c.batch, g.strideA = c.strideA, g.strideB = c.strideB, g.strideC = c.strideC;
+        g.a = elemType(f.program.values[size_t(step.operands[0])].dtype, where);
+        g.b = elemType(f.program.values[size_t(step.operands[1])].dtype, where);
+        g.c = elemType(f.program.values[size_t(step.results[0])].dtype, where);
+        try {
+          validate(g);
+        } catch (const std::invalid_argument &e) {
+          throw std::runtime_error(where + ": " + e.what());
+        }
+      }
+      f.gemms.push_back(g);
+    }
+    impl->functions.push_back(std::move(f));
+  }
+  report.loadSeconds = secondsSince(t0);
+  return std::unique_ptr<Executor>(new Executor(std::move(impl)));
+}
+
+void Executor::setParams(const cpu::ParamStore &params) {
+  for (const plan::Param &p : impl_->plan.params) {
+    auto it = params.find(p.name);
+    if (it == params.end())
+      throw std::runtime_error("parameter '" + p.name + "' is missing");
+    if (it->second.shape() != p.type.shape)
+      throw std::runtime_error("parameter '" + p.name + "' has the wrong shape");
+    std::vector<char> bytes = deviceBytes(it->second, p.type.dtype);
+    copyToDevice(impl_->params.at(p.name).data(), bytes.data(), bytes.size());
+  }
+}
+
+std::vector<cpu::Tensor> Executor::run(const std::string &name, const std::vector<cpu::Tensor> &args) {
+  Impl &m = *impl_;
+  const Function *f = nullptr;
+  for (const Function &g : m.functions)
+    if (g.program.function == name)
+      f = &g;
+  if (!f)
+    throw std::runtime_error("plan has no function '" + name + "'");
+  const plan::Function &src = *f->source;
+  if (args.size() != src.args.size())
+    throw std::runtime_error("function '" + name + "' takes " + std::to_string(src.args.size()) +
+                             " arguments, got " + std::to_string(args.size()));
+  cudaStream_t s = m.stream.get();
+  if (m.options.poison)
+    check(cudaMemsetAsync(f->arena.data(), 0xff, f->arena.bytes(), s), "cudaMemsetAsync (poison)");
+  std::vector<std::vector<char>> staged;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const plan::TensorType &t = m.plan.values[size_t(src.args[i])];
+    if (args[i].shape() != t.shape)
+      throw std::runtime_error("function '" + name + "' argument " + std::to_string(i) +
+                               " has the wrong shape");
+    staged.push_back(deviceBytes(args[i], t.dtype));
+    copyToDevice(m.pointer(*f, src.args[i]), staged.back().data(), staged.back().size(), s);
+  }
+  m.start.record(s);
+  m.runSteps(*f);
+  m.stop.record(s);
+  m.lastMs = elapsedMs(m.start, m.stop);
+  std::vector<cpu::Tensor> out;
+  for (int r : src.results) {
+    const plan::TensorType &t = m.plan.values[size_t(r)];
+    std::vector<char> bytes(size_t(t.numel()) * cudagen::elementBytes(t.dtype));
+    copyToHost(bytes.data(), m.pointer(*f, r), bytes.size(), s);
+    m.stream.synchronize();
+    out.push_back(hostTensor(bytes.data(), t));
+  }
+  check(cudaGetLastError(), "run");
+  return out;
+}
+
+double Executor::lastRunMs() const { return impl_->lastMs; }
+
+Executor::Executor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Executor::~Executor() = default;
+
+} // namespace golf::cuda

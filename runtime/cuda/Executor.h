@@ -1,0 +1,65 @@
+//===- Executor.h - runs lowered plan functions on the GPU ------*- C++ -*-===//
+//
+// The GPU counterpart of cpu::Executor: create() lowers every function of a
+// plan (codegen/cuda), compiles the distinct kernels with NVRTC in parallel
+// (through the on-disk cache), loads them and plans each function's device
+// memory as one arena. Parameters live in their own device buffers, uploaded
+// by setParams(); run() uploads the arguments, replays the steps on one
+// stream and downloads the results.
+//
+//   auto ex = cuda::Executor::create(plan, device, {}, report);
+//   ex->setParams(params);                       // cpu::ParamStore
+//   auto out = ex->run("loss_grad", {ids, targets});
+//
+// Errors throw (CudaError, CompileError, std::runtime_error) with one line.
+//
+//===----------------------------------------------------------------------===//
+#ifndef GOLF_RUNTIME_CUDA_EXECUTOR_H
+#define GOLF_RUNTIME_CUDA_EXECUTOR_H
+
+#include "runtime/cpu/Executor.h"
+#include "runtime/cuda/Device.h"
+#include "runtime/cuda/Nvrtc.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace golf::cuda {
+
+struct ExecutorOptions {
+  std::string cacheDir = defaultCacheDir();
+  /// Fill every arena with NaN bytes before each run, so that a value a
+  /// kernel forgot to write cannot pass a check (golfc check).
+  bool poison = false;
+};
+
+struct CompileReport {
+  int kernels = 0;     // distinct kernels
+  NvrtcStats nvrtc;    // compiled vs cached, seconds
+  double lowerSeconds = 0, loadSeconds = 0;
+  uint64_t arenaBytes = 0, naiveBytes = 0, paramBytes = 0; // over all functions
+};
+
+class Executor {
+public:
+  static std::unique_ptr<Executor> create(const plan::Plan &plan, const DeviceInfo &device,
+                                          const ExecutorOptions &options, CompileReport &report);
+  ~Executor();
+
+  /// Uploads every parameter of the plan (by name, converted to its dtype).
+  void setParams(const cpu::ParamStore &params);
+  /// Runs a function; results come back as host tensors in F32 storage.
+  std::vector<cpu::Tensor> run(const std::string &function, const std::vector<cpu::Tensor> &args);
+  /// Milliseconds the last run's steps took on the GPU (events around them).
+  double lastRunMs() const;
+
+private:
+  struct Impl;
+  explicit Executor(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+} // namespace golf::cuda
+
+#endif // GOLF_RUNTIME_CUDA_EXECUTOR_H

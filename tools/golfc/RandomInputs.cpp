@@ -1,0 +1,36 @@
+//===- RandomInputs.cpp - random tokens for golfc's checking commands -----===//
+#include "RandomInputs.h"
+
+#include <algorithm>
+#include <climits>
+
+namespace golf {
+
+int64_t tokenIdBound(const plan::Plan &p) {
+  int64_t bound = INT64_MAX;
+  for (const plan::Function &f : p.functions)
+    for (const plan::Op &op : f.ops) {
+      if (op.kind == "embedding" || op.kind == "embedding_grad")
+        bound = std::min(bound, op.kind == "embedding" ? p.values[size_t(op.operands[0])].shape[0]
+                                                       : int64_t(op.attrs.value("rows", 1)));
+      if (op.kind == "cross_entropy")
+        bound = std::min(bound, p.values[size_t(op.operands[0])].shape.back());
+    }
+  return bound == INT64_MAX ? 2 : bound;
+}
+
+std::vector<cpu::Tensor> randomTokens(const plan::Plan &p, const plan::Function &f,
+                                      std::mt19937_64 &rng) {
+  std::uniform_int_distribution<int32_t> token(0, int32_t(tokenIdBound(p) - 1));
+  std::vector<cpu::Tensor> inputs;
+  for (int id : f.args) {
+    const plan::TensorType &t = p.values[size_t(id)];
+    std::vector<int32_t> ids(size_t(t.numel()));
+    for (int32_t &x : ids)
+      x = token(rng);
+    inputs.push_back(cpu::Tensor::fromInts(t.shape, ids));
+  }
+  return inputs;
+}
+
+} // namespace golf

@@ -1,0 +1,23 @@
+//===- RandomInputs.h - random tokens for golfc's checking commands -*- C++ -*-===//
+#ifndef GOLF_TOOLS_GOLFC_RANDOMINPUTS_H
+#define GOLF_TOOLS_GOLFC_RANDOMINPUTS_H
+
+#include "runtime/cpu/Tensor.h"
+#include "runtime/plan/Plan.h"
+
+#include <random>
+#include <vector>
+
+namespace golf {
+
+/// The exclusive bound for token ids valid everywhere in the plan: they
+/// must index every embedding table and every row of logits.
+int64_t tokenIdBound(const plan::Plan &p);
+
+/// Uniform random token ids for each argument of `f`.
+std::vector<cpu::Tensor> randomTokens(const plan::Plan &p, const plan::Function &f,
+                                      std::mt19937_64 &rng);
+
+} // namespace golf
+
+#endif // GOLF_TOOLS_GOLFC_RANDOMINPUTS_H
