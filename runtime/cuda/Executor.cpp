@@ -153,8 +153,18 @@ struct Executor::Impl {
   double lastMs = 0;
 
   void *pointer(const Function &f, int value) const;
-  void runSteps(const Function &f);
+  /// Enqueues every step; records marks[i] after step i when given.
+  void runSteps(const Function &f, const std::vector<Event> *marks = nullptr);
+  const Function &function(const std::string &name) const;
+  void upload(const Function &f, const std::vector<cpu::Tensor> &args);
 };
+
+const Function &Executor::Impl::function(const std::string &name) const {
+  for (const Function &g : functions)
+    if (g.program.function == name)
+      return g;
+  throw std::runtime_error("plan has no function '" + name + "'");
+}
 
 void *Executor::Impl::pointer(const Function &f, int value) const {
   int root = f.buffers.root[size_t(value)];
@@ -167,10 +177,12 @@ void *Executor::Impl::pointer(const Function &f, int value) const {
   return static_cast<char *>(f.arena.data()) + off;
 }
 
-void Executor::Impl::runSteps(const Function &f) {
+void Executor::Impl::runSteps(const Function &f, const std::vector<Event> *marks) {
   cudaStream_t s = stream.get();
   for (size_t i = 0; i < f.program.steps.size(); ++i) {
     const cudagen::Step &step = f.program.steps[i];
+    if (marks && i > 0)
+      (*marks)[i - 1].record(s);
     if (step.kind == cudagen::Step::Alias)
       continue;
     if (step.kind == cudagen::Step::Gemm) {
@@ -204,6 +216,8 @@ void Executor::Impl::runSteps(const Function &f) {
       library.launch(l.kernel, l.grid, l.block, l.smem, s, args.data());
     }
   }
+  if (marks && !f.program.steps.empty())
+    marks->back().record(s);
 }
 
 std::unique_ptr<Executor> Executor::create(const plan::Plan &plan, const DeviceInfo &device,
@@ -278,30 +292,54 @@ void Executor::setParams(const cpu::ParamStore &params) {
   }
 }
 
+void Executor::Impl::upload(const Function &f, const std::vector<cpu::Tensor> &args) {
+  const plan::Function &src = *f.source;
+  if (args.size() != src.args.size())
+    throw std::runtime_error("function '" + src.name + "' takes " + std::to_string(src.args.size()) +
+                             " arguments, got " + std::to_string(args.size()));
+  cudaStream_t s = stream.get();
+  if (options.poison)
+    check(cudaMemsetAsync(f.arena.data(), 0xff, f.arena.bytes(), s), "cudaMemsetAsync (poison)");
+  for (size_t i = 0; i < args.size(); ++i) {
+    const plan::TensorType &t = plan.values[size_t(src.args[i])];
+    if (args[i].shape() != t.shape)
+      throw std::runtime_error("function '" + src.name + "' argument " + std::to_string(i) +
+                               " has the wrong shape");
+    std::vector<char> bytes = deviceBytes(args[i], t.dtype);
+    copyToDevice(pointer(f, src.args[i]), bytes.data(), bytes.size(), s);
+  }
+}
+
+std::vector<Executor::StepTime> Executor::profile(const std::string &name,
+                                                  const std::vector<cpu::Tensor> &args) {
+  Impl &m = *impl_;
+  const Function &f = m.function(name);
+  m.upload(f, args);
+  std::vector<Event> marks(f.program.steps.size());
+  m.start.record(m.stream.get());
+  m.runSteps(f, &marks);
+  m.stream.synchronize();
+  std::vector<StepTime> out;
+  for (size_t i = 0; i < marks.size(); ++i) {
+    const cudagen::Step &step = f.program.steps[i];
+    StepTime t{step.label, "", elapsedMs(i ? marks[i - 1] : m.start, marks[i])};
+    if (step.kind == cudagen::Step::Gemm)
+      t.what = describe(f.gemms[i]);
+    else if (step.kind == cudagen::Step::Alias)
+      t.what = "view";
+    for (const cudagen::Launch &l : step.program.launches)
+      t.what += (t.what.empty() ? "" : " ") + l.kernel;
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
 std::vector<cpu::Tensor> Executor::run(const std::string &name, const std::vector<cpu::Tensor> &args) {
   Impl &m = *impl_;
-  const Function *f = nullptr;
-  for (const Function &g : m.functions)
-    if (g.program.function == name)
-      f = &g;
-  if (!f)
-    throw std::runtime_error("plan has no function '" + name + "'");
+  const Function *f = &m.function(name);
   const plan::Function &src = *f->source;
-  if (args.size() != src.args.size())
-    throw std::runtime_error("function '" + name + "' takes " + std::to_string(src.args.size()) +
-                             " arguments, got " + std::to_string(args.size()));
   cudaStream_t s = m.stream.get();
-  if (m.options.poison)
-    check(cudaMemsetAsync(f->arena.data(), 0xff, f->arena.bytes(), s), "cudaMemsetAsync (poison)");
-  std::vector<std::vector<char>> staged;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const plan::TensorType &t = m.plan.values[size_t(src.args[i])];
-    if (args[i].shape() != t.shape)
-      throw std::runtime_error("function '" + name + "' argument " + std::to_string(i) +
-                               " has the wrong shape");
-    staged.push_back(deviceBytes(args[i], t.dtype));
-    copyToDevice(m.pointer(*f, src.args[i]), staged.back().data(), staged.back().size(), s);
-  }
+  m.upload(*f, args);
   m.start.record(s);
   m.runSteps(*f);
   m.stop.record(s);

@@ -54,6 +54,16 @@ public:
   /// Milliseconds the last run's steps took on the GPU (events around them).
   double lastRunMs() const;
 
+  /// One step's share of a profiled run.
+  struct StepTime {
+    std::string label; // the step's label (ops it computes)
+    std::string what;  // kernel name(s), "gemm m=.. n=.. k=..", or "view"
+    double ms = 0;
+  };
+  /// Runs a function with an event after every step (slower than run(): for
+  /// inspection, not for timing the whole) and returns each step's time.
+  std::vector<StepTime> profile(const std::string &function, const std::vector<cpu::Tensor> &args);
+
 private:
   struct Impl;
   explicit Executor(std::unique_ptr<Impl> impl);

@@ -12,10 +12,11 @@
 
 namespace golf {
 
-/// check and check-grad: FILE, the lowering flags, --tolerance=T, --seed=N.
+/// check, check-grad and profile: FILE, the lowering flags, --seed=N, and
+/// --tolerance=T for the commands that compare (those that set a default).
 struct CheckArgs {
   CompileRequest request;
-  double tolerance = 0;
+  std::optional<double> tolerance;
   uint64_t seed = 1;
 };
 
@@ -44,9 +45,11 @@ inline std::optional<int> parseAndCompile(int argc, char **argv, const char *com
     if (parseLowerFlag(args, out.request.lower, error) || extra(args, error)) {
       if (!error.empty())
         return fail(error);
-    } else if (auto v = args.value("--tolerance")) {
-      if (v->getAsDouble(out.tolerance) || !(out.tolerance > 0))
+    } else if (auto v = out.tolerance ? args.value("--tolerance") : std::nullopt) {
+      double t;
+      if (v->getAsDouble(t) || !(t > 0))
         return fail("--tolerance expects a positive number");
+      out.tolerance = t;
     } else if (auto v = args.value("--seed")) {
       if (v->getAsInteger(10, out.seed))
         return fail("--seed expects an integer");

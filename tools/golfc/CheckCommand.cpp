@@ -22,6 +22,7 @@
 
 #include <cmath>
 #include <random>
+#include <thread>
 
 namespace golf {
 namespace {
@@ -91,7 +92,7 @@ int runCheckCommand(int argc, char **argv) {
   CompileResult compiled;
   if (auto code = parseAndCompile(argc, argv, "check", kUsage, a, extra, compiled))
     return *code;
-  double tolerance = a.tolerance;
+  double tolerance = *a.tolerance;
   uint64_t seed = a.seed;
   const plan::Plan &p = *compiled.plan;
   try {
@@ -109,7 +110,9 @@ int runCheckCommand(int argc, char **argv) {
                  << llvm::format("%.1f", double(report.arenaBytes) / (1 << 20)) << " MiB (without reuse "
                  << llvm::format("%.1f", double(report.naiveBytes) / (1 << 20)) << " MiB)\n";
     std::string error;
-    auto cpuEx = cpu::Executor::create(p, cpu::Precision::F32, error);
+    cpu::ExecutorOptions cpuOptions;
+    cpuOptions.threads = int(std::max(1u, std::thread::hardware_concurrency()));
+    auto cpuEx = cpu::Executor::create(p, cpuOptions, error);
     if (!cpuEx)
       return llvm::errs() << "golfc check: " << error << "\n", 1;
     std::mt19937_64 rng(seed);

@@ -56,7 +56,7 @@ int runCheckGradCommand(int argc, char **argv) {
   CompileResult compiled;
   if (auto code = parseAndCompile(argc, argv, "check-grad", kUsage, a, extra, compiled))
     return *code;
-  double tolerance = a.tolerance;
+  double tolerance = *a.tolerance;
   uint64_t seed = a.seed;
   const plan::Plan &p = *compiled.plan;
   std::string error;

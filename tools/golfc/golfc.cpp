@@ -9,6 +9,7 @@
 #include "Args.h"
 #ifdef GOLF_HAVE_CUDA
 #include "CheckCommand.h"
+#include "ProfileCommand.h"
 #endif
 #include "CheckGradCommand.h"
 #include "Compile.h"
@@ -39,6 +40,8 @@ commands:
       -o FILE                 write the output to FILE instead of stdout
   check FILE       every function on the GPU vs the CPU reference, tensor by tensor
                    (golfc check --help)
+  profile FILE     GPU time per function, kernel family and step
+                   (golfc profile --help)
   check-grad FILE  gradients of @loss_grad vs finite differences, float64 on the CPU
                    (golfc check-grad --help)
   train FILE       train on the CPU reference executor, then evaluate val_bpb
@@ -130,11 +133,11 @@ int main(int argc, char **argv) {
     llvm::outs() << kUsage;
     return 0;
   }
-  if (command == "check") {
+  if (command == "check" || command == "profile") {
 #ifdef GOLF_HAVE_CUDA
-    return golf::runCheckCommand(argc - 1, argv + 1);
+    return (command == "check" ? golf::runCheckCommand : golf::runProfileCommand)(argc - 1, argv + 1);
 #else
-    llvm::errs() << "golfc check: this golfc was built without the CUDA toolkit\n";
+    llvm::errs() << "golfc " << command << ": this golfc was built without the CUDA toolkit\n";
     return 2;
 #endif
   }

@@ -1,0 +1,136 @@
+//===- ProfileCommand.cpp - golfc profile: where GPU time goes ------------===//
+//
+// Random weights and tokens at the file's own micro-batch (or --batch):
+// one warm-up run per function (NVRTC loads, cuBLASLt tunes), then --repeat
+// timed runs (median), then one run with an event after every step, summed
+// by kernel family ("rmsnorm", "pw", "gemm", ...) and listed by step.
+//
+//===----------------------------------------------------------------------===//
+#include "ProfileCommand.h"
+#include "CheckArgs.h"
+#include "RandomInputs.h"
+
+#include "runtime/cuda/Device.h"
+#include "runtime/cuda/Executor.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+namespace golf {
+namespace {
+
+const char *kUsage = R"(usage: golfc profile FILE [--set NAME=VALUE]... [--batch=N] [--eval-batch=N]
+                      [--function=NAME] [--repeat=N] [--top=N] [--seed=N]
+
+Runs each function of FILE (or only NAME) on the GPU with random weights and
+tokens: a warm-up run, then N timed runs (default 10; the median is shown,
+with tokens per second), then one run timed step by step, summed by kernel
+family and listed for the --top slowest steps (default 15).
+)";
+
+/// "rmsnorm_grad_0123456789ab" -> "rmsnorm_grad"; "Gemm(...)" -> "gemm".
+std::string family(const std::string &what) {
+  if (what.rfind("Gemm(", 0) == 0)
+    return "gemm (cuBLASLt)";
+  std::string first = what.substr(0, what.find(' '));
+  size_t cut = first.rfind('_');
+  return cut == std::string::npos ? first : first.substr(0, cut);
+}
+
+} // namespace
+
+int runProfileCommand(int argc, char **argv) {
+  std::string only;
+  int repeat = 10, top = 15;
+  CheckArgs a;
+  auto extra = [&](Args &args, std::string &error) {
+    if (auto v = args.value("--function")) {
+      only = v->str();
+      return true;
+    }
+    for (auto [flag, slot] : {std::pair<const char *, int *>{"--repeat", &repeat}, {"--top", &top}})
+      if (auto v = args.value(flag)) {
+        if (v->getAsInteger(10, *slot) || *slot <= 0)
+          error = std::string(flag) + " expects a positive integer";
+        return true;
+      }
+    return false;
+  };
+  CompileResult compiled;
+  if (auto code = parseAndCompile(argc, argv, "profile", kUsage, a, extra, compiled))
+    return *code;
+  const plan::Plan &p = *compiled.plan;
+  try {
+    std::string why;
+    std::optional<cuda::DeviceInfo> device = cuda::probeDevice(why);
+    if (!device)
+      return llvm::errs() << "golfc profile: needs a GPU: " << why << "\n", 1;
+    auto t0 = std::chrono::steady_clock::now();
+    cuda::CompileReport report;
+    auto gpu = cuda::Executor::create(p, *device, {}, report);
+    double setup = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    llvm::outs() << device->name << ": " << report.kernels << " kernels (" << report.nvrtc.compiled
+                 << " compiled, " << report.nvrtc.cached << " cached), executor ready in "
+                 << llvm::format("%.2f", setup) << " s; arenas "
+                 << llvm::format("%.0f", double(report.arenaBytes) / (1 << 20)) << " MiB, params "
+                 << llvm::format("%.0f", double(report.paramBytes) / (1 << 20)) << " MiB\n";
+    std::mt19937_64 rng(a.seed);
+    std::normal_distribution<double> normal(0.0, 0.02);
+    cpu::ParamStore params;
+    for (const plan::Param &param : p.params) {
+      std::vector<double> w(size_t(param.type.numel()));
+      for (double &x : w)
+        x = normal(rng);
+      params[param.name] =
+          cpu::Tensor::fromDoubles(param.type.dtype, param.type.shape, w).convertedTo(cpu::Storage::F32);
+    }
+    gpu->setParams(params);
+    for (const plan::Function &f : p.functions) {
+      if (!only.empty() && f.name != only)
+        continue;
+      std::vector<cpu::Tensor> inputs = randomTokens(p, f, rng);
+      int64_t tokens = inputs.empty() ? 0 : inputs[0].numel();
+      gpu->run(f.name, inputs);
+      std::vector<double> ms;
+      for (int i = 0; i < repeat; ++i) {
+        gpu->run(f.name, inputs);
+        ms.push_back(gpu->lastRunMs());
+      }
+      std::sort(ms.begin(), ms.end());
+      double median = ms[ms.size() / 2];
+      llvm::outs() << "\n@" << f.name << ": " << llvm::format("%.3f", median) << " ms median of "
+                   << repeat << " (" << tokens << " tokens, "
+                   << llvm::format("%.0f", tokens / median * 1e3) << " tokens/s)\n";
+      std::vector<cuda::Executor::StepTime> steps = gpu->profile(f.name, inputs);
+      double total = 0;
+      std::map<std::string, std::pair<int, double>> families;
+      for (const auto &s : steps) {
+        total += s.ms;
+        auto &[n, sum] = families[family(s.what)];
+        ++n;
+        sum += s.ms;
+      }
+      std::vector<std::pair<std::string, std::pair<int, double>>> rows(families.begin(), families.end());
+      std::sort(rows.begin(), rows.end(), [](auto &x, auto &y) { return x.second.second > y.second.second; });
+      llvm::outs() << "  " << llvm::left_justify("family", 22) << llvm::right_justify("steps", 7)
+                   << llvm::right_justify("ms", 10) << llvm::right_justify("share", 8) << "\n";
+      for (const auto &[name, v] : rows)
+        llvm::outs() << "  " << llvm::left_justify(name, 22) << llvm::right_justify(std::to_string(v.first), 7)
+                     << llvm::format("%10.3f%7.1f%%", v.second, 100 * v.second / total) << "\n";
+      std::sort(steps.begin(), steps.end(), [](auto &x, auto &y) { return x.ms > y.ms; });
+      llvm::outs() << "  slowest steps (profiled total " << llvm::format("%.3f", total) << " ms):\n";
+      for (int i = 0; i < std::min<int>(top, int(steps.size())); ++i)
+        llvm::outs() << llvm::format("  %8.3f ms  ", steps[size_t(i)].ms) << steps[size_t(i)].what << "  ["
+                     << steps[size_t(i)].label << "]\n";
+    }
+    return 0;
+  } catch (const std::exception &e) {
+    llvm::errs() << "golfc profile: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+} // namespace golf
