@@ -13,6 +13,8 @@
 #ifndef GOLF_CODEGEN_CUDA_PROGRAM_H
 #define GOLF_CODEGEN_CUDA_PROGRAM_H
 
+#include "runtime/plan/Plan.h"
+
 #include <array>
 #include <cstdint>
 #include <string>
@@ -46,6 +48,37 @@ struct OpProgram {
   std::vector<uint64_t> scratchBytes; // zero-filled before the first launch only if asked
   std::vector<bool> scratchZeroed;    // per scratch buffer: memset to 0 before the launches
   std::vector<Launch> launches;
+};
+
+/// A matrix product for the runtime's cuBLASLt wrapper, row-major as
+/// golf.matmul: C[b] = op(A[b]) @ op(B[b]); strideB 0 shares B.
+struct GemmCall {
+  int64_t m = 0, n = 0, k = 0;
+  bool transA = false, transB = false;
+  int64_t batch = 1, strideA = 0, strideB = 0, strideC = 0;
+};
+
+/// One step of a function on the GPU, over materialized values (plan value
+/// ids): a generated program, a library product, or a view (a reshape of a
+/// materialized value shares its buffer).
+struct Step {
+  enum Kind : uint8_t { Program, Gemm, Alias } kind = Program;
+  std::string label;         // for --emit=cuda and errors: "op #12 matmul", "fused: add, mul"
+  std::vector<int> operands; // ArgRef::Operand i reads value operands[i]
+  std::vector<int> results;  // ArgRef::Result i writes value results[i]
+  std::vector<int> ops;      // the plan ops computed here (fused producers first)
+  OpProgram program;         // kind Program
+  GemmCall gemm;             // kind Gemm: operands (A, B), results (C)
+};
+
+/// A plan function lowered for the GPU: the values that live in device
+/// memory and the steps that compute them, in order.
+struct FunctionProgram {
+  std::string function;
+  std::vector<plan::TensorType> values; // the plan's, then temporaries of the lowering
+  std::vector<bool> materialized;       // per value id
+  std::vector<std::pair<int, std::string>> params; // value id bound to a parameter's buffer
+  std::vector<Step> steps;
 };
 
 } // namespace golf::cudagen

@@ -2,7 +2,7 @@
 //
 // A small, dependency-free SHA-256 for checking reference files (the val
 // shard built from the FineWeb val head, SHA256SUMS) and for content hashes.
-// Part of the GolfData library (runtime/data/CMakeLists.txt).
+// Part of GolfRuntimeSupport (runtime/CMakeLists.txt).
 //
 //===----------------------------------------------------------------------===//
 #ifndef GOLF_RUNTIME_SUPPORT_SHA256_H

@@ -3,6 +3,7 @@
 #include "Summary.h"
 
 #include "codegen/PlanBuilder.h"
+#include "codegen/cuda/Print.h"
 #include "frontend/Parser.h"
 #include "passes/Passes.h"
 
@@ -139,6 +140,20 @@ int compileModel(const CompileRequest &request, CompileResult &result) {
   if (!dumpPhase(dir, "04-plan.json", plan::serializePlan(*plan)))
     return 2;
   result.plan = std::move(*plan);
+
+  if (!request.lowerGpu && dir.empty())
+    return 0;
+  try {
+    std::vector<cudagen::FunctionProgram> programs = cudagen::lowerPlan(*result.plan);
+    result.fusedText = cudagen::printFused(*result.plan, programs);
+    result.cudaText = cudagen::printCuda(programs);
+  } catch (const std::exception &e) {
+    llvm::errs() << "golfc: cannot lower to CUDA: " << e.what() << "\n";
+    return 1;
+  }
+  if (!dumpPhase(dir, "05-fused.txt", result.fusedText) ||
+      !dumpPhase(dir, "06-kernels.cu", result.cudaText))
+    return 2;
   return 0;
 }
 

@@ -17,6 +17,7 @@ struct CompileRequest {
   std::string dumpDir;    // write every phase here if not empty
   bool differentiate = false; // run golf-autodiff (@loss_grad)
   bool buildPlan = false;     // also produce the runtime plan
+  bool lowerGpu = false;      // and its GPU lowering (fused steps, CUDA kernels)
 };
 
 struct CompileResult {
@@ -26,9 +27,12 @@ struct CompileResult {
   std::string gradText;   // with @loss_grad, if differentiated
   std::string summary;    // the parameter table
   std::optional<plan::Plan> plan;
+  std::string fusedText;  // the GPU steps with the ops fused into each
+  std::string cudaText;   // every distinct generated kernel
 };
 
-/// Runs parse -> lower -> canonicalize/CSE -> contract [-> autodiff] [-> plan],
+/// Runs parse -> lower -> canonicalize/CSE -> contract [-> autodiff] [-> plan]
+/// [-> GPU lowering],
 /// reporting errors on stderr. Returns 0, or golfc's exit status for the
 /// failure (1 bad input, 2 I/O).
 int compileModel(const CompileRequest &request, CompileResult &result);

@@ -1,6 +1,6 @@
 //===- golfc.cpp - the golfc driver ---------------------------------------===//
 //
-//   golfc compile FILE [--emit=ast|ir|grad|plan|summary] [--dump-phases-to=DIR]
+//   golfc compile FILE [--emit=ast|ir|grad|plan|fused|cuda|summary] [--dump-phases-to=DIR]
 //                      [--set NAME=VALUE]... [--batch=N] [--eval-batch=N] [-o OUT]
 //
 // Exit status: 0 success, 1 errors in the input, 2 bad command line or I/O.
@@ -23,7 +23,7 @@ const char *kUsage = R"(usage: golfc <command> [options]
 
 commands:
   compile FILE     compile a .golf model and print a phase
-      --emit=ast|ir|grad|plan|summary   what to print (default summary)
+      --emit=ast|ir|grad|plan|fused|cuda|summary   what to print (default summary)
                               ast: the parsed program as canonical .golf source
                               ir: the golf dialect module (static shapes, verified)
                               grad: ir plus @loss_grad (loss and every parameter's gradient)
@@ -68,8 +68,10 @@ std::optional<int> parseCompileArgs(int argc, char **argv, Options &o) {
       if (!error.empty())
         return usageError(error);
     } else if (auto v = args.value("--emit")) {
-      if (*v != "ast" && *v != "ir" && *v != "grad" && *v != "plan" && *v != "summary")
-        return usageError("--emit must be ast, ir, grad, plan or summary, not '" + *v + "'");
+      if (*v != "ast" && *v != "ir" && *v != "grad" && *v != "plan" && *v != "fused" &&
+          *v != "cuda" && *v != "summary")
+        return usageError("--emit must be ast, ir, grad, plan, fused, cuda or summary, not '" + *v +
+                          "'");
       o.emit = v->str();
     } else if (auto v = args.value("--dump-phases-to")) {
       o.dumpDir = v->str();
@@ -89,16 +91,19 @@ std::optional<int> parseCompileArgs(int argc, char **argv, Options &o) {
 }
 
 int compile(const Options &o) {
-  CompileRequest request{o.input, o.lower, o.dumpDir, o.emit == "grad" || o.emit == "plan",
-                         o.emit == "plan"};
+  bool gpu = o.emit == "fused" || o.emit == "cuda";
+  bool plan = o.emit == "plan" || gpu;
+  CompileRequest request{o.input, o.lower, o.dumpDir, o.emit == "grad" || plan, plan, gpu};
   CompileResult result;
   if (int code = compileModel(request, result))
     return code;
-  std::string out = o.emit == "ast"    ? result.astText
-                    : o.emit == "ir"   ? result.irText
-                    : o.emit == "grad" ? result.gradText
-                    : o.emit == "plan" ? plan::serializePlan(*result.plan)
-                                       : result.summary;
+  std::string out = o.emit == "ast"     ? result.astText
+                    : o.emit == "ir"    ? result.irText
+                    : o.emit == "grad"  ? result.gradText
+                    : o.emit == "plan"  ? plan::serializePlan(*result.plan)
+                    : o.emit == "fused" ? result.fusedText
+                    : o.emit == "cuda"  ? result.cudaText
+                                        : result.summary;
   std::error_code ec;
   llvm::ToolOutputFile output(o.output, ec, llvm::sys::fs::OF_Text);
   if (ec) {

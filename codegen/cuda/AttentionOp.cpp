@@ -1,0 +1,118 @@
+//===- AttentionOp.cpp - attention as products and row softmaxes ----------===//
+//
+// The general lowering of golf.attention and golf.attention_grad, for every
+// head dim and GQA ratio: the query heads that share a KV head are
+// contiguous in [B, H, T, D], so each (batch, KV head) is one product of a
+// [g*T, D] block with K^T, batched over B*Hkv by cuBLASLt. The scores and
+// probabilities are materialized ([B*Hkv, g*T, S] f32), which costs memory
+// and bandwidth that a flash kernel avoids; this path is the exact,
+// always-available one.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/cuda/Lowering.h"
+
+namespace golf::cudagen {
+
+namespace {
+
+struct Dims {
+  int64_t b, h, t, d, hkv, s, dv, g;
+};
+
+Dims dimsOf(const Lowering &l, const plan::Op &op) {
+  const std::vector<int64_t> &q = l.type(op.operands[0]).shape, &k = l.type(op.operands[1]).shape,
+                             &v = l.type(op.operands[2]).shape;
+  return {q[0], q[1], q[2], q[3], k[1], k[2], v[3], q[1] / k[1]};
+}
+
+Step gemm(const Lowering &l, const plan::Op &op, const std::string &what, int a, int b, int c,
+          GemmCall g) {
+  Step s;
+  s.kind = Step::Gemm;
+  s.label = opLabel(l.function(), op) + " " + what;
+  s.operands = {a, b};
+  s.results = {c};
+  s.gemm = g;
+  return s;
+}
+
+/// probs = softmax(scale * scores [+ causal mask]) row by row; masked
+/// entries are 0.
+Step softmaxRows(Lowering &l, const plan::Op &op, const Dims &d, int scores, int probs) {
+  bool causal = op.attrs.value("causal", false);
+  std::string scale = floatLiteral(op.attrs.at("scale").get<double>());
+  KernelBuilder b = l.builder();
+  RowLoop r = openRows(b, l.type(scores).shape);
+  std::string s = std::to_string(d.s);
+  b.line("const int valid = " + (causal ? "int(row % " + std::to_string(d.t) + ") + 1" : s) + ";");
+  Index at(r.lead);
+  at.push_back("c");
+  b.line("float m = __int_as_float(0xff800000);");
+  b.open("for (int c = lane; c < valid; c += 32)");
+  b.line("m = golf_max_nan(m, " + b.value(scores, at) + " * " + scale + ");");
+  b.close();
+  b.line("m = golf_warp_max(m);");
+  b.line("float sum = 0.0f;");
+  b.open("for (int c = lane; c < valid; c += 32)");
+  b.line("sum += expf(" + b.value(scores, at) + " * " + scale + " - m);");
+  b.close();
+  b.line("const float inv = 1.0f / golf_warp_sum(sum);");
+  b.open("for (int c = lane; c < " + s + "; c += 32)");
+  b.store(probs, at, "c < valid ? expf(" + b.value(scores, at) + " * " + scale + " - m) * inv : 0.0f");
+  b.close();
+  return b.finish("softmax_rows", opLabel(l.function(), op) + " softmax", r.grid, r.block);
+}
+
+/// dscores = probs * (dprobs - rowsum(dprobs * probs)) * scale.
+Step softmaxGradRows(Lowering &l, const plan::Op &op, int probs, int dprobs, int dscores) {
+  std::string scale = floatLiteral(op.attrs.at("scale").get<double>());
+  KernelBuilder b = l.builder();
+  const std::vector<int64_t> &shape = l.type(probs).shape;
+  RowLoop r = openRows(b, shape);
+  std::string s = std::to_string(shape.back());
+  Index at(r.lead);
+  at.push_back("c");
+  b.line("float dot = 0.0f;");
+  b.open("for (int c = lane; c < " + s + "; c += 32)");
+  b.line("dot += " + b.value(probs, at) + " * " + b.value(dprobs, at) + ";");
+  b.close();
+  b.line("dot = golf_warp_sum(dot);");
+  b.open("for (int c = lane; c < " + s + "; c += 32)");
+  b.store(dscores, at, b.value(probs, at) + " * (" + b.value(dprobs, at) + " - dot) * " + scale);
+  b.close();
+  return b.finish("softmax_grad_rows", opLabel(l.function(), op) + " softmax grad", r.grid, r.block);
+}
+
+} // namespace
+
+std::vector<Step> emitAttentionOp(Lowering &l, const plan::Op &op) {
+  Dims d = dimsOf(l, op);
+  int q = op.operands[0], k = op.operands[1], v = op.operands[2];
+  int64_t groups = d.b * d.hkv, rows = d.g * d.t;
+  plan::TensorType square{plan::DType::F32, {groups, rows, d.s}};
+  int scores = l.addTemporary(square), probs = l.addTemporary(square);
+  // scores = Qg @ K^T, per (batch, KV head).
+  GemmCall qk{rows, d.s, d.d, false, true, groups, rows * d.d, d.s * d.d, rows * d.s};
+  std::vector<Step> steps{gemm(l, op, "q k^T", q, k, scores, qk),
+                          softmaxRows(l, op, d, scores, probs)};
+  if (op.kind == "attention") {
+    GemmCall pv{rows, d.dv, d.s, false, false, groups, rows * d.s, d.s * d.dv, rows * d.dv};
+    steps.push_back(gemm(l, op, "p v", probs, v, op.results[0], pv));
+    return steps;
+  }
+  int dy = op.operands[3];
+  int dprobs = l.addTemporary(square), dscores = l.addTemporary(square);
+  GemmCall dyv{rows, d.s, d.dv, false, true, groups, rows * d.dv, d.s * d.dv, rows * d.s};
+  steps.push_back(gemm(l, op, "dy v^T", dy, v, dprobs, dyv));
+  steps.push_back(softmaxGradRows(l, op, probs, dprobs, dscores));
+  GemmCall dq{rows, d.d, d.s, false, false, groups, rows * d.s, d.s * d.d, rows * d.d};
+  steps.push_back(gemm(l, op, "dq = ds k", dscores, k, op.results[0], dq));
+  // Summing over the g query heads of a group is the K = g*T contraction.
+  GemmCall dk{d.s, d.d, rows, true, false, groups, rows * d.s, rows * d.d, d.s * d.d};
+  steps.push_back(gemm(l, op, "dk = ds^T q", dscores, q, op.results[1], dk));
+  GemmCall dv{d.s, d.dv, rows, true, false, groups, rows * d.s, rows * d.dv, d.s * d.dv};
+  steps.push_back(gemm(l, op, "dv = p^T dy", probs, dy, op.results[2], dv));
+  return steps;
+}
+
+} // namespace golf::cudagen

@@ -1,0 +1,527 @@
+//===- KernelBuilder.cpp - CUDA source for fused expressions --------------===//
+#include "codegen/cuda/KernelBuilder.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+#include <stdexcept>
+
+namespace golf::cudagen {
+
+namespace {
+
+// Every kernel starts with this: the storage types, rounding to the narrow
+// float types, and warp reductions (the row emitters use them).
+const char *kPrelude = R"(#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <stdint.h>
+__device__ __forceinline__ float golf_ld(float x) { return x; }
+__device__ __forceinline__ float golf_ld(__nv_bfloat16 x) { return __bfloat162float(x); }
+__device__ __forceinline__ float golf_ld(__half x) { return __half2float(x); }
+__device__ __forceinline__ float golf_ld(double x) { return float(x); }
+__device__ __forceinline__ int golf_ld(int32_t x) { return x; }
+__device__ __forceinline__ float golf_round_bf16(float x) { return __bfloat162float(__float2bfloat16_rn(x)); }
+__device__ __forceinline__ float golf_round_f16(float x) { return __half2float(__float2half_rn(x)); }
+__device__ __forceinline__ float golf_warp_sum(float x) {
+  for (int o = 16; o > 0; o >>= 1) x += __shfl_xor_sync(0xffffffffu, x, o);
+  return x;
+}
+__device__ __forceinline__ float golf_max_nan(float a, float b) {
+  return (isnan(a) || isnan(b)) ? __int_as_float(0x7fc00000) : fmaxf(a, b);
+}
+__device__ __forceinline__ float golf_min_nan(float a, float b) {
+  return (isnan(a) || isnan(b)) ? __int_as_float(0x7fc00000) : fminf(a, b);
+}
+__device__ __forceinline__ float golf_warp_max(float x) {
+  for (int o = 16; o > 0; o >>= 1) x = golf_max_nan(x, __shfl_xor_sync(0xffffffffu, x, o));
+  return x;
+}
+)";
+
+} // namespace
+
+std::string floatLiteral(double x) {
+  if (std::isnan(x))
+    return "__int_as_float(0x7fc00000)";
+  if (std::isinf(x))
+    return x > 0 ? "__int_as_float(0x7f800000)" : "__int_as_float(0xff800000)";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.9gf", x);
+  std::string s = buf;
+  if (s.find_first_of(".eE") == std::string::npos)
+    s.insert(s.size() - 1, ".0");
+  return s;
+}
+
+namespace {
+
+std::string litD(double x) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", x);
+  std::string s = buf;
+  if (s.find_first_of(".eEn") == std::string::npos)
+    s += ".0";
+  return s;
+}
+
+std::string str(int64_t x) { return std::to_string(x); }
+
+uint64_t fnv1a(const std::string &s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+bool isIntType(plan::DType d) { return d == plan::DType::I32 || d == plan::DType::I1; }
+
+const plan::Json &attr(const plan::Op &op, const char *name) {
+  if (!op.attrs.contains(name))
+    throw std::invalid_argument("op '" + op.kind + "' lacks attribute '" + name + "'");
+  return op.attrs.at(name);
+}
+
+} // namespace
+
+const char *storageType(plan::DType d) {
+  switch (d) {
+  case plan::DType::F32:
+    return "float";
+  case plan::DType::BF16:
+    return "__nv_bfloat16";
+  case plan::DType::F16:
+    return "__half";
+  case plan::DType::F64:
+    return "double";
+  case plan::DType::I32:
+  case plan::DType::I1:
+    return "int32_t";
+  }
+  return "float";
+}
+
+KernelBuilder::KernelBuilder(const std::vector<plan::TensorType> &values, const plan::Function &f,
+                             const FusionPlan &fusion)
+    : values_(values), f_(f), fusion_(fusion) {}
+
+void KernelBuilder::line(const std::string &text) {
+  body_.append(size_t(depth_) * 2, ' ');
+  body_ += text;
+  body_ += '\n';
+}
+
+void KernelBuilder::open(const std::string &header) {
+  line(header + " {");
+  ++depth_;
+  memo_.emplace_back();
+}
+
+void KernelBuilder::close() {
+  memo_.pop_back();
+  --depth_;
+  line("}");
+}
+
+std::string KernelBuilder::fresh(const char *prefix) { return prefix + std::to_string(counter_++); }
+
+Index KernelBuilder::unravel(const std::string &linear, const std::vector<int64_t> &shape) {
+  Index idx(shape.size(), "0");
+  std::string rest = fresh("r");
+  line("long long " + rest + " = " + linear + ";");
+  for (size_t k = shape.size(); k-- > 0;) {
+    if (shape[k] == 1)
+      continue;
+    std::string i = fresh("i");
+    bool first = k == 0 || [&] {
+      for (size_t j = 0; j < k; ++j)
+        if (shape[j] != 1)
+          return false;
+      return true;
+    }();
+    line("int " + i + " = " + (first ? "int(" + rest + ")" : "int(" + rest + " % " + str(shape[k]) + ")") + ";");
+    if (!first)
+      line(rest + " /= " + str(shape[k]) + ";");
+    idx[k] = i;
+  }
+  return idx;
+}
+
+std::string KernelBuilder::ravel(const Index &idx, const std::vector<int64_t> &shape) {
+  std::string out;
+  int64_t stride = 1;
+  for (size_t k = shape.size(); k-- > 0;) {
+    if (shape[k] != 1 && idx[k] != "0") {
+      std::string term = stride == 1 ? "(long long)(" + idx[k] + ")"
+                                     : "(long long)(" + idx[k] + ") * " + str(stride);
+      out = out.empty() ? term : term + " + " + out;
+    }
+    stride *= shape[k];
+  }
+  return out.empty() ? "0" : out;
+}
+
+std::string KernelBuilder::roundTo(plan::DType d, const std::string &expr) const {
+  if (d == plan::DType::BF16)
+    return "golf_round_bf16(" + expr + ")";
+  if (d == plan::DType::F16)
+    return "golf_round_f16(" + expr + ")";
+  return expr;
+}
+
+std::string KernelBuilder::value(int v, const Index &idx) {
+  std::string key = std::to_string(v);
+  for (const std::string &i : idx)
+    key += "," + i;
+  for (auto it = memo_.rbegin(); it != memo_.rend(); ++it)
+    if (auto hit = it->find(key); hit != it->end())
+      return hit->second;
+  std::string out = fusion_.materialized[size_t(v)] ? load(v, idx) : compute(v, idx);
+  memo_.back()[key] = out;
+  return out;
+}
+
+std::string KernelBuilder::load(int v, const Index &idx) {
+  size_t slot = 0;
+  while (slot < operands_.size() && operands_[slot] != v)
+    ++slot;
+  const plan::TensorType &t = type(v);
+  if (slot == operands_.size()) {
+    operands_.push_back(v);
+    params_.push_back("const " + std::string(storageType(t.dtype)) + "* __restrict__ in" +
+                      std::to_string(slot));
+    args_.push_back({ArgRef::Operand, int(slot)});
+  }
+  std::string name = fresh(isIntType(t.dtype) ? "n" : "x");
+  line(std::string(isIntType(t.dtype) ? "int " : "float ") + name + " = golf_ld(in" +
+       std::to_string(slot) + "[" + ravel(idx, t.shape) + "]);");
+  return name;
+}
+
+std::string KernelBuilder::output(int v) {
+  for (size_t i = 0; i < results_.size(); ++i)
+    if (results_[i] == v)
+      return "out" + std::to_string(i);
+  std::string name = "out" + std::to_string(results_.size());
+  params_.push_back(std::string(storageType(type(v).dtype)) + "* __restrict__ " + name);
+  args_.push_back({ArgRef::Result, int(results_.size())});
+  results_.push_back(v);
+  return name;
+}
+
+void KernelBuilder::store(int v, const Index &idx, const std::string &expr) {
+  std::string out = output(v);
+  plan::DType d = type(v).dtype;
+  std::string conv = isIntType(d) ? "int32_t(" + expr + ")"
+                     : d == plan::DType::F32 ? expr
+                     : d == plan::DType::BF16 ? "__float2bfloat16_rn(" + expr + ")"
+                     : d == plan::DType::F16 ? "__float2half_rn(" + expr + ")"
+                                             : "double(" + expr + ")";
+  line(out + "[" + ravel(idx, type(v).shape) + "] = " + conv + ";");
+}
+
+std::string KernelBuilder::scratch(uint64_t bytes, bool zeroed) {
+  std::string name = "scratch" + std::to_string(scratchBytes_.size());
+  params_.push_back("float* __restrict__ " + name);
+  args_.push_back({ArgRef::Scratch, int(scratchBytes_.size())});
+  scratchBytes_.push_back(bytes);
+  scratchZeroed_.push_back(zeroed);
+  return name;
+}
+
+std::string KernelBuilder::conditional(const std::string &cond,
+                                       const std::function<std::string()> &then,
+                                       const std::string &otherwise, bool isInt) {
+  std::string name = fresh(isInt ? "n" : "x");
+  line(std::string(isInt ? "int " : "float ") + name + " = " + otherwise + ";");
+  open("if (" + cond + ")");
+  std::string v = then();
+  line(name + " = " + v + ";");
+  close();
+  return name;
+}
+
+Index KernelBuilder::broadcastIndex(int operand, const Index &idx, size_t outRank) const {
+  const std::vector<int64_t> &shape = type(operand).shape;
+  Index in(shape.size(), "0");
+  for (size_t k = 0; k < shape.size(); ++k)
+    if (shape[k] != 1)
+      in[k] = idx[k + outRank - shape.size()];
+  return in;
+}
+
+std::string KernelBuilder::compute(int v, const Index &idx) {
+  int p = fusion_.producer[size_t(v)];
+  if (p < 0)
+    throw std::logic_error("argument %" + std::to_string(v) + " is not materialized");
+  const plan::Op &op = f_.ops[size_t(p)];
+  if (std::find(inlined_.begin(), inlined_.end(), p) == inlined_.end())
+    inlined_.push_back(p);
+  switch (classify(op.kind)) {
+  case OpClass::Constant:
+    return constant(op, v, idx);
+  case OpClass::Pointwise:
+  case OpClass::View:
+    return pointwise(op, v, idx);
+  default:
+    throw std::logic_error("value of '" + op.kind + "' must be materialized");
+  }
+}
+
+std::string KernelBuilder::constant(const plan::Op &op, int v, const Index &idx) {
+  const plan::Json &value = attr(op, "value");
+  bool isInt = isIntType(type(v).dtype);
+  auto element = [&](const plan::Json &e) {
+    double x = e.is_boolean() ? (e.get<bool>() ? 1.0 : 0.0) : e.get<double>();
+    return isInt ? std::to_string(int64_t(x)) : floatLiteral(x);
+  };
+  if (!value.is_array())
+    return roundTo(type(v).dtype, element(value));
+  std::string table = fresh("c");
+  globals_ += std::string("__device__ const ") + (isInt ? "int" : "float") + " " + table + "[] = {";
+  for (size_t i = 0; i < value.size(); ++i)
+    globals_ += (i ? ", " : "") + element(value[i]);
+  globals_ += "};\n";
+  return roundTo(type(v).dtype, table + "[" + ravel(idx, type(v).shape) + "]");
+}
+
+std::string KernelBuilder::pointwise(const plan::Op &op, int v, const Index &idx) {
+  const std::string &k = op.kind;
+  size_t rank = idx.size();
+  plan::DType d = type(v).dtype;
+  auto operand = [&](size_t i) { return value(op.operands[i], broadcastIndex(op.operands[i], idx, rank)); };
+  auto define = [&](const std::string &expr) {
+    std::string name = fresh(isIntType(d) ? "n" : "x");
+    line(std::string(isIntType(d) ? "int " : "float ") + name + " = " + roundTo(d, expr) + ";");
+    return name;
+  };
+  static const std::map<std::string, std::string> unary = {
+      {"neg", "-(#)"},          {"exp", "expf(#)"},
+      {"log", "logf(#)"},       {"tanh", "tanhf(#)"},
+      {"sigmoid", "1.0f / (1.0f + expf(-(#)))"},
+      {"relu", "((#) > 0.0f || isnan(#) ? (#) : 0.0f)"},
+      {"square", "(#) * (#)"},  {"sqrt", "sqrtf(#)"},
+      {"rsqrt", "1.0f / sqrtf(#)"}, {"abs", "fabsf(#)"},
+      {"round", "rintf(#)"},    {"cast", "(#)"}};
+  if (auto it = unary.find(k); it != unary.end()) {
+    std::string x = operand(0), e = it->second;
+    for (size_t at; (at = e.find('#')) != std::string::npos;)
+      e.replace(at, 1, x);
+    return define(e);
+  }
+  static const std::map<std::string, std::string> binary = {
+      {"add", "# + @"}, {"sub", "# - @"}, {"mul", "# * @"}, {"div", "# / @"},
+      {"max", "golf_max_nan(#, @)"}, {"min", "golf_min_nan(#, @)"}, {"pow", "powf(#, @)"}};
+  if (auto it = binary.find(k); it != binary.end()) {
+    std::string a = operand(0), b = operand(1), e = it->second;
+    e.replace(e.find('#'), 1, a);
+    e.replace(e.find('@'), 1, b);
+    return define(e);
+  }
+  if (k == "leaky_relu") {
+    std::string x = operand(0);
+    return define("(" + x + " > 0.0f ? " + x + " : " + floatLiteral(attr(op, "slope").get<double>()) + " * " + x + ")");
+  }
+  if (k == "clamp") {
+    std::string x = operand(0);
+    return define("(isnan(" + x + ") ? " + x + " : fminf(fmaxf(" + x + ", " +
+                  floatLiteral(attr(op, "min").get<double>()) + "), " + floatLiteral(attr(op, "max").get<double>()) + "))");
+  }
+  if (k == "softcap") {
+    std::string x = operand(0), c = floatLiteral(attr(op, "cap").get<double>());
+    return define(c + " * tanhf(" + x + " / " + c + ")");
+  }
+  if (k == "cmp") {
+    static const std::map<std::string, std::string> ops = {
+        {"eq", "=="}, {"ne", "!="}, {"lt", "<"}, {"le", "<="}, {"gt", ">"}, {"ge", ">="}};
+    std::string a = operand(0), b = operand(1);
+    return define("(" + a + " " + ops.at(attr(op, "predicate").get<std::string>()) + " " + b + " ? 1 : 0)");
+  }
+  if (k == "select") {
+    std::string c = operand(0), a = operand(1), b = operand(2);
+    return define("(" + c + " ? " + a + " : " + b + ")");
+  }
+  if (k == "broadcast")
+    return operand(0);
+  if (k == "rope")
+    return rope(op, idx);
+  if (k == "bigram_hash")
+    return bigramHash(op, idx);
+  return layout(op, idx);
+}
+
+// Layout ops read one operand at a moved index (or several, piecewise).
+std::string KernelBuilder::layout(const plan::Op &op, const Index &idx) {
+  const std::string &k = op.kind;
+  int x = op.operands.empty() ? -1 : op.operands[0];
+  bool isInt = x >= 0 && isIntType(type(x).dtype);
+  auto i64s = [&](const char *name) { return attr(op, name).get<std::vector<int64_t>>(); };
+  if (k == "reshape") {
+    std::string lin = fresh("l");
+    line("long long " + lin + " = " + ravel(idx, type(op.results[0]).shape) + ";");
+    return value(x, unravel(lin, type(x).shape));
+  }
+  if (k == "transpose") {
+    std::vector<int64_t> perm = i64s("perm");
+    Index in(idx.size());
+    for (size_t j = 0; j < perm.size(); ++j)
+      in[size_t(perm[j])] = idx[j];
+    return value(x, in);
+  }
+  if (k == "split_heads") { // [B, T, H*D] -> [B, H, T, D]
+    int64_t d = type(op.results[0]).shape[3];
+    return value(x, {idx[0], idx[2], "(" + idx[1] + ") * " + str(d) + " + " + idx[3]});
+  }
+  if (k == "merge_heads") { // [B, H, T, D] -> [B, T, H*D]
+    int64_t d = type(x).shape[3];
+    return value(x, {idx[0], "(" + idx[2] + ") / " + str(d), idx[1], "(" + idx[2] + ") % " + str(d)});
+  }
+  if (k == "slice") {
+    std::vector<int64_t> starts = i64s("starts");
+    Index in(idx);
+    for (size_t j = 0; j < in.size(); ++j)
+      if (starts[j])
+        in[j] = "(" + idx[j] + " + " + str(starts[j]) + ")";
+    return value(x, in);
+  }
+  if (k == "pad") {
+    std::vector<int64_t> low = i64s("low"), high = i64s("high");
+    Index in(idx);
+    std::string cond;
+    for (size_t j = 0; j < in.size(); ++j) {
+      if (!low[j] && !high[j])
+        continue;
+      std::string i = fresh("p");
+      line("int " + i + " = " + idx[j] + " - " + str(low[j]) + ";");
+      in[j] = i;
+      cond += (cond.empty() ? "" : " && ") + i + " >= 0 && " + i + " < " + str(type(x).shape[j]);
+    }
+    if (cond.empty())
+      return value(x, in);
+    return conditional(cond, [&] { return value(x, in); }, isInt ? "0" : "0.0f", isInt);
+  }
+  if (k == "shift") {
+    int64_t rank = int64_t(idx.size()), axis = attr(op, "axis").get<int64_t>();
+    axis = axis < 0 ? axis + rank : axis;
+    int64_t offset = attr(op, "offset").get<int64_t>(), n = type(x).shape[size_t(axis)];
+    Index in(idx);
+    std::string i = fresh("p");
+    line("int " + i + " = " + idx[size_t(axis)] + " - (" + str(offset) + ");");
+    in[size_t(axis)] = i;
+    return conditional(i + " >= 0 && " + i + " < " + str(n), [&] { return value(x, in); },
+                       isInt ? "0" : "0.0f", isInt);
+  }
+  if (k == "concat") {
+    int64_t rank = int64_t(idx.size()), axis = attr(op, "axis").get<int64_t>();
+    axis = axis < 0 ? axis + rank : axis;
+    std::string name = fresh(isInt ? "n" : "x");
+    line(std::string(isInt ? "int " : "float ") + name + ";");
+    int64_t at = 0;
+    for (size_t o = 0; o < op.operands.size(); ++o) {
+      int64_t n = type(op.operands[o]).shape[size_t(axis)];
+      Index in(idx);
+      in[size_t(axis)] = "(" + idx[size_t(axis)] + " - " + str(at) + ")";
+      bool last = o + 1 == op.operands.size();
+      open(std::string(o ? "else " : "") + (last ? "" : "if (" + idx[size_t(axis)] + " < " + str(at + n) + ")"));
+      line(name + " = " + value(op.operands[o], in) + ";");
+      close();
+      at += n;
+    }
+    return name;
+  }
+  if (k == "embedding") { // table [N, D], ids S -> S x [D]
+    int table = op.operands[0], ids = op.operands[1];
+    int64_t rows = type(table).shape[0];
+    Index lead(idx.begin(), idx.end() - 1);
+    std::string id = value(ids, lead);
+    // An id out of range poisons the result (NaN) instead of reading outside the table.
+    return conditional(id + " >= 0 && " + id + " < " + str(rows),
+                       [&] { return value(table, {id, idx.back()}); }, floatLiteral(NAN), false);
+  }
+  throw std::invalid_argument("no CUDA lowering for pointwise op '" + k + "'");
+}
+
+std::string KernelBuilder::rope(const plan::Op &op, const Index &idx) {
+  int x = op.operands[0];
+  int64_t dims = attr(op, "dims").get<int64_t>(), half = dims / 2;
+  double base = attr(op, "base").get<double>();
+  bool inverse = op.attrs.value("inverse", false);
+  const std::string &i = idx.back(), &t = idx[idx.size() - 2];
+  std::string y = fresh("x");
+  line("float " + y + ";");
+  open("if (" + i + " >= " + str(dims) + ")");
+  line(y + " = " + value(x, idx) + ";");
+  close();
+  open("else");
+  // The angle in double, as the CPU reference computes it; sin/cos in fp32
+  // after reduction to [-pi, pi] keep the error at float rounding.
+  std::string j = fresh("j"), s = fresh("s"), c = fresh("c");
+  line("int " + j + " = " + i + " < " + str(half) + " ? " + i + " : " + i + " - " + str(half) + ";");
+  std::string a = fresh("a");
+  line("double " + a + " = double(" + t + ") * pow(" + litD(base) + ", -2.0 * double(" + j + ") / " + litD(double(dims)) + ");");
+  line(a + " = remainder(" + a + ", 6.283185307179586);");
+  line("float " + s + ", " + c + ";");
+  line("sincosf(float(" + a + "), &" + s + ", &" + c + ");");
+  if (inverse)
+    line(s + " = -" + s + ";");
+  Index lo(idx), hi(idx);
+  lo.back() = j;
+  hi.back() = "(" + j + " + " + str(half) + ")";
+  std::string x1 = value(x, lo), x2 = value(x, hi);
+  line(y + " = " + i + " < " + str(half) + " ? " + x1 + " * " + c + " + " + x2 + " * " + s + " : -" +
+       x1 + " * " + s + " + " + x2 + " * " + c + ";");
+  close();
+  return y;
+}
+
+std::string KernelBuilder::bigramHash(const plan::Op &op, const Index &idx) {
+  int ids = op.operands[0];
+  int64_t mod = attr(op, "buckets").get<int64_t>() - 1;
+  uint32_t mulCur = uint32_t(attr(op, "mul_cur").get<int64_t>());
+  uint32_t mulPrev = uint32_t(attr(op, "mul_prev").get<int64_t>());
+  const std::string &i = idx.back();
+  Index prev(idx);
+  prev.back() = "(" + i + " - 1)";
+  return conditional(i + " > 0", [&] {
+    std::string cur = value(ids, idx), before = value(ids, prev), h = fresh("n");
+    line("long long " + h + " = (long long)(int32_t(" + std::to_string(mulCur) + "u * uint32_t(" + cur +
+         ")) ^ int32_t(" + std::to_string(mulPrev) + "u * uint32_t(" + before + "))) % " + str(mod) + ";");
+    return "int(" + h + " < 0 ? " + h + " + " + str(mod) + " : " + h + ")";
+  }, str(mod), true);
+}
+
+Step KernelBuilder::finish(const std::string &prefix, const std::string &label,
+                           std::array<uint32_t, 3> grid, std::array<uint32_t, 3> block,
+                           uint32_t sharedBytes) {
+  std::string signature;
+  for (size_t i = 0; i < params_.size(); ++i)
+    signature += (i ? ", " : "") + params_[i];
+  uint32_t threads = block[0] * block[1] * block[2];
+  std::string text = std::string(kPrelude) + globals_ + "extern \"C\" __global__ void __launch_bounds__(" +
+                     std::to_string(threads) + ") GOLF_ENTRY(" + signature + ") {\n" + body_ + "}\n";
+  char hash[17];
+  std::snprintf(hash, sizeof hash, "%016llx", (unsigned long long)fnv1a(text));
+  std::string name = prefix + "_" + std::string(hash).substr(0, 12);
+  text.replace(text.find("GOLF_ENTRY"), 10, name);
+  Step step;
+  step.kind = Step::Program;
+  step.label = label;
+  step.operands = operands_;
+  step.results = results_;
+  step.ops.assign(inlined_.rbegin(), inlined_.rend());
+  step.program.kernels.push_back({name, text});
+  step.program.scratchBytes = scratchBytes_;
+  step.program.scratchZeroed = scratchZeroed_;
+  Launch launch;
+  launch.kernel = name;
+  launch.grid = grid;
+  launch.block = block;
+  launch.sharedBytes = sharedBytes;
+  launch.args = args_;
+  step.program.launches.push_back(launch);
+  return step;
+}
+
+} // namespace golf::cudagen

@@ -1,0 +1,106 @@
+//===- KernelBuilder.h - CUDA source for fused expressions ------*- C++ -*-===//
+//
+// Builds one kernel's CUDA C++: statements that compute any value of a plan
+// function at a symbolic index, inlining the pointwise and layout ops that
+// produce it (Fusion.h decides where inlining stops) and loading
+// materialized values from pointer parameters. Emitters (Pointwise.cpp,
+// Reduce.cpp, ...) open loops and scopes around value() calls and store the
+// results; finish() wraps the body into an extern "C" kernel whose name is
+// derived from its text, so identical kernels share one NVRTC compile.
+//
+// Math is fp32 (fp64 for RoPE angles); values declared bf16/f16 are rounded
+// when produced, as the CPU executor does, so fused and unfused programs
+// compute the same numbers.
+//
+//===----------------------------------------------------------------------===//
+#ifndef GOLF_CODEGEN_CUDA_KERNELBUILDER_H
+#define GOLF_CODEGEN_CUDA_KERNELBUILDER_H
+
+#include "codegen/cuda/Fusion.h"
+#include "codegen/cuda/Program.h"
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace golf::cudagen {
+
+/// One C expression (an int) per axis.
+using Index = std::vector<std::string>;
+
+class KernelBuilder {
+public:
+  /// `values`: the function's value types (the plan's, plus temporaries the
+  /// lowering adds after them).
+  KernelBuilder(const std::vector<plan::TensorType> &values, const plan::Function &f,
+                const FusionPlan &fusion);
+
+  /// A C variable holding value `v` at `idx` (float, or int for integer
+  /// values), emitting the statements that compute it into the body.
+  std::string value(int v, const Index &idx);
+  /// Like value(), but computes `v` from its producer even when `v` itself is
+  /// materialized: the root of a pointwise kernel.
+  std::string compute(int v, const Index &idx);
+  /// The pointer parameter that result `v` is stored through.
+  std::string output(int v);
+  /// Stores `expr` into result `v` at `idx`, converting to its dtype.
+  void store(int v, const Index &idx, const std::string &expr);
+  /// A scratch buffer parameter of `bytes` (float elements).
+  std::string scratch(uint64_t bytes, bool zeroed);
+
+  /// Appends a statement at the current depth.
+  void line(const std::string &text);
+  /// Opens a block ("for (...) {", "if (...) {"); values computed inside are
+  /// forgotten when it closes.
+  void open(const std::string &header);
+  void close();
+  /// A fresh local name.
+  std::string fresh(const char *prefix);
+  /// The index of row-major linear position `linear` in `shape`, as locals.
+  Index unravel(const std::string &linear, const std::vector<int64_t> &shape);
+  /// The row-major linear offset of `idx` in `shape` (size-1 axes skipped).
+  static std::string ravel(const Index &idx, const std::vector<int64_t> &shape);
+
+  /// The finished kernel (entry named `<prefix>_<hash>`), and the step that
+  /// launches it over `grid` x `block` with `sharedBytes`.
+  Step finish(const std::string &prefix, const std::string &label, std::array<uint32_t, 3> grid,
+              std::array<uint32_t, 3> block, uint32_t sharedBytes = 0);
+
+  const plan::TensorType &type(int v) const { return values_[size_t(v)]; }
+
+private:
+  std::string pointwise(const plan::Op &op, int v, const Index &idx);
+  std::string layout(const plan::Op &op, const Index &idx);
+  std::string conditional(const std::string &cond, const std::function<std::string()> &then,
+                          const std::string &otherwise, bool isInt);
+  std::string load(int v, const Index &idx);
+  std::string constant(const plan::Op &op, int v, const Index &idx);
+  std::string rope(const plan::Op &op, const Index &idx);
+  std::string bigramHash(const plan::Op &op, const Index &idx);
+  std::string roundTo(plan::DType d, const std::string &expr) const;
+  Index broadcastIndex(int operand, const Index &idx, size_t outRank) const;
+
+  const std::vector<plan::TensorType> &values_;
+  const plan::Function &f_;
+  const FusionPlan &fusion_;
+  std::string globals_, body_;
+  int depth_ = 1, counter_ = 0;
+  std::vector<std::map<std::string, std::string>> memo_{1};
+  std::vector<int> operands_, results_, inlined_;
+  std::vector<std::string> params_;
+  std::vector<ArgRef> args_;
+  std::vector<uint64_t> scratchBytes_;
+  std::vector<bool> scratchZeroed_;
+};
+
+/// A float literal for CUDA source that reads back as the float nearest `x`
+/// ("0.125f", "3.00000012e-08f"; NaN and infinities as bit patterns).
+std::string floatLiteral(double x);
+
+/// The CUDA element type that stores dtype `d` ("float", "__nv_bfloat16", ...).
+const char *storageType(plan::DType d);
+
+} // namespace golf::cudagen
+
+#endif // GOLF_CODEGEN_CUDA_KERNELBUILDER_H

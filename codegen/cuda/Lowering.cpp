@@ -1,0 +1,124 @@
+//===- Lowering.cpp - a plan function to GPU steps -------------------------===//
+#include "codegen/cuda/Lowering.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace golf::cudagen {
+
+std::string opLabel(const plan::Function &f, const plan::Op &op) {
+  return "op #" + std::to_string(&op - f.ops.data()) + " " + op.kind;
+}
+
+Lowering::Lowering(const plan::Plan &plan, const plan::Function &f)
+    : f_(f), values_(plan.values), fusion_(planFusion(plan, f)) {}
+
+int Lowering::addTemporary(plan::TensorType type) {
+  values_.push_back(std::move(type));
+  fusion_.materialized.push_back(true);
+  fusion_.producer.push_back(-1);
+  fusion_.uses.push_back(1);
+  return int(values_.size() - 1);
+}
+
+FunctionProgram Lowering::take(std::vector<Step> steps) {
+  FunctionProgram p;
+  p.function = f_.name;
+  p.values = values_;
+  p.materialized = fusion_.materialized;
+  for (const plan::Op &op : f_.ops)
+    if (op.kind == "param_ref") {
+      std::string name = op.attrs.at("name").get<std::string>();
+      p.params.emplace_back(op.results[0], name[0] == '@' ? name.substr(1) : name);
+    }
+  p.steps = std::move(steps);
+  return p;
+}
+
+RowLoop openRows(KernelBuilder &b, const std::vector<int64_t> &shape) {
+  std::vector<int64_t> lead(shape.begin(), shape.end() - 1);
+  int64_t rows = 1;
+  for (int64_t d : lead)
+    rows *= d;
+  b.line("const int row = blockIdx.x * 8 + threadIdx.x / 32;");
+  b.line("if (row >= " + std::to_string(rows) + ") return;");
+  b.line("const int lane = threadIdx.x & 31;");
+  RowLoop loop;
+  loop.lead = b.unravel("row", lead);
+  loop.lane = "lane";
+  loop.grid = {uint32_t((rows + 7) / 8), 1, 1};
+  loop.block = {256, 1, 1};
+  return loop;
+}
+
+namespace {
+
+using Emitter = std::vector<Step> (*)(Lowering &, const plan::Op &);
+
+Emitter reductionEmitter(const std::string &kind) {
+  if (kind.rfind("reduce_", 0) == 0)
+    return emitReduce;
+  if (kind.rfind("rms_norm", 0) == 0)
+    return emitNorm;
+  if (kind.rfind("cross_entropy", 0) == 0)
+    return emitLoss;
+  if (kind.rfind("fake_quant", 0) == 0)
+    return emitQuant;
+  return emitEmbeddingGrad;
+}
+
+} // namespace
+
+FunctionProgram lowerFunction(const plan::Plan &plan, const plan::Function &f) {
+  Lowering l(plan, f);
+  const FusionPlan &fusion = l.fusion();
+  std::vector<Step> steps;
+  for (const plan::Op &op : f.ops) {
+    size_t first = steps.size();
+    try {
+      switch (classify(op.kind)) {
+      case OpClass::Source:
+        break;
+      case OpClass::Constant:
+      case OpClass::Pointwise:
+        if (fusion.materialized[size_t(op.results[0])])
+          steps.push_back(emitPointwise(l, op.results[0]));
+        break;
+      case OpClass::View:
+        if (!fusion.materialized[size_t(op.results[0])])
+          break;
+        if (fusion.materialized[size_t(op.operands[0])]) {
+          Step alias;
+          alias.kind = Step::Alias;
+          alias.label = opLabel(f, op);
+          alias.operands = {op.operands[0]};
+          alias.results = {op.results[0]};
+          steps.push_back(std::move(alias));
+        } else {
+          steps.push_back(emitPointwise(l, op.results[0]));
+        }
+        break;
+      case OpClass::Reduction:
+        for (Step &s : reductionEmitter(op.kind)(l, op))
+          steps.push_back(std::move(s));
+        break;
+      case OpClass::Library:
+        if (op.kind == "matmul")
+          steps.push_back(emitGemm(l, op));
+        else
+          for (Step &s : emitAttentionOp(l, op))
+            steps.push_back(std::move(s));
+        break;
+      }
+    } catch (const std::invalid_argument &e) {
+      throw std::invalid_argument("function '" + f.name + "' " + opLabel(f, op) + ": " + e.what());
+    }
+    int self = int(&op - f.ops.data());
+    for (size_t s = first; s < steps.size(); ++s)
+      if (std::find(steps[s].ops.begin(), steps[s].ops.end(), self) == steps[s].ops.end())
+        steps[s].ops.push_back(self);
+  }
+  return l.take(std::move(steps));
+}
+
+} // namespace golf::cudagen

@@ -1,0 +1,68 @@
+//===- Lowering.h - a plan function to GPU steps ----------------*- C++ -*-===//
+//
+// lowerFunction walks a function's ops in order and gives every
+// materialized value (Fusion.h) the step that computes it: a pointwise
+// kernel for fused expressions, one emitter per reduction family
+// (Reduce.cpp, Norm.cpp, Loss.cpp, Quant.cpp, Embedding.cpp), cuBLASLt for
+// matmul and the attention templates for attention.
+//
+//===----------------------------------------------------------------------===//
+#ifndef GOLF_CODEGEN_CUDA_LOWERING_H
+#define GOLF_CODEGEN_CUDA_LOWERING_H
+
+#include "codegen/cuda/KernelBuilder.h"
+
+namespace golf::cudagen {
+
+/// Throws std::invalid_argument with a one-line reason for what the GPU
+/// backend cannot run.
+FunctionProgram lowerFunction(const plan::Plan &plan, const plan::Function &f);
+
+/// What every emitter sees: the function, its value table (with room for
+/// temporaries) and the fusion decisions.
+class Lowering {
+public:
+  Lowering(const plan::Plan &plan, const plan::Function &f);
+  KernelBuilder builder() const { return KernelBuilder(values_, f_, fusion_); }
+  const plan::TensorType &type(int v) const { return values_[size_t(v)]; }
+  /// A new materialized value of `type`, written and read by this lowering only.
+  int addTemporary(plan::TensorType type);
+  const plan::Function &function() const { return f_; }
+  const FusionPlan &fusion() const { return fusion_; }
+  FunctionProgram take(std::vector<Step> steps);
+
+private:
+  const plan::Function &f_;
+  std::vector<plan::TensorType> values_;
+  FusionPlan fusion_;
+};
+
+// The emitters, one per op family.
+Step emitPointwise(const Lowering &l, int value);
+std::vector<Step> emitReduce(Lowering &l, const plan::Op &op);        // reduce_{sum,mean,max,to}
+std::vector<Step> emitNorm(Lowering &l, const plan::Op &op);          // rms_norm(_grad)
+std::vector<Step> emitLoss(Lowering &l, const plan::Op &op);          // cross_entropy(_grad)
+std::vector<Step> emitQuant(Lowering &l, const plan::Op &op);         // fake_quant(_grad)
+std::vector<Step> emitEmbeddingGrad(Lowering &l, const plan::Op &op); // embedding_grad
+Step emitGemm(const Lowering &l, const plan::Op &op);
+std::vector<Step> emitAttentionOp(Lowering &l, const plan::Op &op);
+
+/// Sums all of `in` that project onto each element of `out` (numpy
+/// broadcasting read backwards), times `scale`: reduce_to, and the mean of
+/// a loss over its rows.
+Step emitSumTo(const Lowering &l, int in, int out, double scale, const std::string &label);
+
+/// Warp-per-row loops for row emitters: eight rows per block of 256 threads.
+struct RowLoop {
+  Index lead;       // the row's index over all axes but the last
+  std::string lane; // 0..31
+  std::array<uint32_t, 3> grid, block;
+};
+RowLoop openRows(KernelBuilder &b, const std::vector<int64_t> &shape);
+
+/// "op #12 rms_norm" for labels and errors.
+std::string opLabel(const plan::Function &f, const plan::Op &op);
+
+} // namespace golf::cudagen
+
+#endif // GOLF_CODEGEN_CUDA_LOWERING_H

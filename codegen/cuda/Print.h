@@ -1,0 +1,30 @@
+//===- Print.h - readable dumps of the GPU lowering -------------*- C++ -*-===//
+//
+// `golfc compile --emit=fused` prints, per function, each step with the plan
+// ops it computes (fused producers first), the values it reads and writes,
+// and its launches; `--emit=cuda` prints every distinct kernel's source
+// once, headed by the steps that launch it.
+//
+//===----------------------------------------------------------------------===//
+#ifndef GOLF_CODEGEN_CUDA_PRINT_H
+#define GOLF_CODEGEN_CUDA_PRINT_H
+
+#include "codegen/cuda/Program.h"
+
+#include <string>
+#include <vector>
+
+namespace golf::cudagen {
+
+/// Lowers every function of the plan; throws std::invalid_argument.
+std::vector<FunctionProgram> lowerPlan(const plan::Plan &plan);
+
+std::string printFused(const plan::Plan &plan, const std::vector<FunctionProgram> &programs);
+std::string printCuda(const std::vector<FunctionProgram> &programs);
+
+/// Every distinct kernel of the programs, in first-use order.
+std::vector<Kernel> distinctKernels(const std::vector<FunctionProgram> &programs);
+
+} // namespace golf::cudagen
+
+#endif // GOLF_CODEGEN_CUDA_PRINT_H

@@ -1,0 +1,59 @@
+//===- Quant.cpp - fake_quant and its gradient, a warp per row -------------===//
+//
+// Per-row symmetric quantization (rows: all axes but the last) as
+// runtime/cpu/Quant.cpp: s = max|w| / qmax, clamp(round(w / s)) * s, round
+// half to even, or the soft-round of sharpness alpha.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/cuda/Lowering.h"
+
+#include <cmath>
+
+namespace golf::cudagen {
+
+std::vector<Step> emitQuant(Lowering &l, const plan::Op &op) {
+  int w = op.operands[0], y = op.results[0];
+  bool grad = op.kind == "fake_quant_grad";
+  int64_t bits = op.attrs.at("bits").get<int64_t>();
+  bool soft = op.attrs.at("mode").get<std::string>() == "soft_round";
+  double qmax = std::ldexp(1.0, int(bits - 1)) - 1, qmin = -std::ldexp(1.0, int(bits - 1));
+  double alpha = soft ? op.attrs.at("alpha").get<double>() : 0.0;
+  const std::vector<int64_t> &shape = l.type(w).shape;
+  std::string n = std::to_string(shape.back());
+  KernelBuilder b = l.builder();
+  RowLoop r = openRows(b, shape);
+  Index at(r.lead);
+  at.push_back("c");
+  if (grad && !soft) { // straight through
+    b.open("for (int c = lane; c < " + n + "; c += 32)");
+    b.store(y, at, b.value(op.operands[1], at));
+    b.close();
+    return {b.finish("fq_grad_ste", opLabel(l.function(), op), r.grid, r.block)};
+  }
+  b.line("float amax = 0.0f;");
+  b.open("for (int c = lane; c < " + n + "; c += 32)");
+  b.line("amax = fmaxf(amax, fabsf(" + b.value(w, at) + "));");
+  b.close();
+  b.line("amax = golf_warp_max(amax);");
+  b.line("const float s = amax / " + floatLiteral(qmax) + ";");
+  b.open("for (int c = lane; c < " + n + "; c += 32)");
+  b.line("const float v = s > 0.0f ? " + b.value(w, at) + " / s : 0.0f;");
+  if (soft) {
+    std::string a = floatLiteral(alpha), th = floatLiteral(std::tanh(alpha / 2));
+    b.line("const float fl = floorf(v), t = tanhf(" + a + " * (v - fl - 0.5f));");
+    b.line("const float rr = fl + 0.5f * t / " + th + " + 0.5f;");
+  } else {
+    b.line("const float rr = rintf(v);");
+  }
+  if (grad) {
+    b.line("const bool clamped = rr < " + floatLiteral(qmin) + " || rr > " + floatLiteral(qmax) + ";");
+    b.store(y, at, "clamped ? 0.0f : " + b.value(op.operands[1], at) + " * (0.5f * " +
+                       floatLiteral(alpha) + " * (1.0f - t * t) / " + floatLiteral(std::tanh(alpha / 2)) + ")");
+  } else {
+    b.store(y, at, "fminf(fmaxf(rr, " + floatLiteral(qmin) + "), " + floatLiteral(qmax) + ") * s");
+  }
+  b.close();
+  return {b.finish(grad ? "fq_grad" : "fq", opLabel(l.function(), op), r.grid, r.block)};
+}
+
+} // namespace golf::cudagen
