@@ -1,0 +1,46 @@
+//===- Attention.h - CUDA programs for attention and attention_grad -*- C++ -*-===//
+//
+// FlashAttention-2-style kernels on mma.sync (bf16 products, fp32
+// accumulation and softmax) for golf.attention and golf.attention_grad,
+// specialized per shape, mask, scale and dtypes. The CUDA sources are
+// codegen/cuda/kernels/attention_*.cuh; the programs' structure is
+// described in codegen/cuda/Attention.cpp.
+//
+// Supported: head dims D = Dv = 64; any B, H, Hkv (H a multiple of Hkv),
+// T and S (causal needs T == S); F32 or BF16 operands and results (F32
+// values are rounded to bf16 for the tensor cores, so results match an
+// fp32 reference to bf16 precision, relative error about 1e-2 at worst).
+//
+//===----------------------------------------------------------------------===//
+#ifndef GOLF_CODEGEN_CUDA_ATTENTION_H
+#define GOLF_CODEGEN_CUDA_ATTENTION_H
+
+#include "codegen/cuda/Program.h"
+#include "runtime/plan/Plan.h"
+
+#include <cstdint>
+#include <optional>
+
+namespace golf::cudagen {
+
+struct AttentionShape {
+  int64_t B, H, Hkv, T, S, D, Dv;
+  bool causal;
+  double scale;
+  plan::DType q, k, v;
+  plan::DType out; // y (forward) or dq (backward)
+  // Backward only, where they differ from `out`: dy (operand 3), dk, dv.
+  std::optional<plan::DType> dy, dk, dv;
+};
+
+/// Forward: operands (q, k, v), result (y). Throws std::invalid_argument
+/// with a one-line reason for unsupported shapes.
+OpProgram emitAttention(const AttentionShape &s);
+
+/// Backward: operands (q, k, v, dy), results (dq, dk, dv). Recomputes the
+/// softmax statistics (lse) and delta = rowsum(dy * y) in a first pass.
+OpProgram emitAttentionGrad(const AttentionShape &s);
+
+} // namespace golf::cudagen
+
+#endif // GOLF_CODEGEN_CUDA_ATTENTION_H
