@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # On the GPU machine, from a bundle made by bench/bundle.sh: the CUDA runtime
 # tests, then `golfc check` (GPU vs CPU reference, tensor by tensor) on the
-# tiny model, the baseline and every seed example. Prints one summary table.
+# tiny model, the baseline and every seed example (or the .golf files in
+# $MODELS). Extra arguments go to golfc check. Prints one summary table.
 set -u
 cd "$(dirname "$0")/.."
 export LD_LIBRARY_PATH="$PWD/.device/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
@@ -12,7 +13,7 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 echo "== runtime/cuda tests"
 .device/golf-cuda-tests --gtest_brief=1 2>&1 | tail -15
 summary=""
-for f in examples/tiny.golf examples/baseline.golf examples/seeds/*.golf; do
+for f in ${MODELS:-examples/tiny.golf examples/baseline.golf examples/seeds/*.golf}; do
   name=$(basename "$f" .golf)
   echo "== golfc check $f"
   start=$(date +%s)

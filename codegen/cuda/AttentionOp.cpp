@@ -6,10 +6,14 @@
 // [g*T, D] block with K^T, batched over B*Hkv by cuBLASLt. The scores and
 // probabilities are materialized ([B*Hkv, g*T, S] f32), which costs memory
 // and bandwidth that a flash kernel avoids; this path is the exact,
-// always-available one.
+// always-available one, used where the FlashAttention-style kernels of
+// Attention.h do not apply (or are switched off).
 //
 //===----------------------------------------------------------------------===//
+#include "codegen/cuda/Attention.h"
 #include "codegen/cuda/Lowering.h"
+
+#include <optional>
 
 namespace golf::cudagen {
 
@@ -83,9 +87,37 @@ Step softmaxGradRows(Lowering &l, const plan::Op &op, int probs, int dprobs, int
   return b.finish("softmax_grad_rows", opLabel(l.function(), op) + " softmax grad", r.grid, r.block);
 }
 
+/// The FlashAttention-style program, if the shape is one it supports.
+std::optional<Step> flashAttention(const Lowering &l, const plan::Op &op) {
+  Dims d = dimsOf(l, op);
+  bool grad = op.kind == "attention_grad";
+  AttentionShape s{d.b, d.h, d.hkv, d.t, d.s, d.d, d.dv, op.attrs.value("causal", false),
+                   op.attrs.at("scale").get<double>(), l.type(op.operands[0]).dtype,
+                   l.type(op.operands[1]).dtype, l.type(op.operands[2]).dtype,
+                   l.type(op.results[0]).dtype, std::nullopt, std::nullopt, std::nullopt};
+  if (grad) {
+    s.dy = l.type(op.operands[3]).dtype;
+    s.dk = l.type(op.results[1]).dtype;
+    s.dv = l.type(op.results[2]).dtype;
+  }
+  Step step;
+  try {
+    step.program = grad ? emitAttentionGrad(s) : emitAttention(s);
+  } catch (const std::invalid_argument &) {
+    return std::nullopt; // the general lowering below handles every shape
+  }
+  step.label = opLabel(l.function(), op) + " (flash)";
+  step.operands = op.operands;
+  step.results = op.results;
+  return step;
+}
+
 } // namespace
 
 std::vector<Step> emitAttentionOp(Lowering &l, const plan::Op &op) {
+  if (l.options().flashAttention)
+    if (std::optional<Step> flash = flashAttention(l, op))
+      return {std::move(*flash)};
   Dims d = dimsOf(l, op);
   int q = op.operands[0], k = op.operands[1], v = op.operands[2];
   int64_t groups = d.b * d.hkv, rows = d.g * d.t;

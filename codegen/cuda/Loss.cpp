@@ -44,7 +44,8 @@ std::string rowTarget(KernelBuilder &b, int targets, const Index &lead, int64_t 
 std::vector<Step> emitLoss(Lowering &l, const plan::Op &op) {
   const plan::Function &f = l.function();
   int z = op.operands[0], targets = op.operands[1], out = op.results[0];
-  const std::vector<int64_t> &shape = l.type(z).shape;
+  // A copy: addTemporary below may move the value table.
+  const std::vector<int64_t> shape = l.type(z).shape;
   int64_t vocab = shape.back(), rows = l.type(targets).numel();
   bool mean = op.attrs.at("reduction").get<std::string>() == "mean";
   std::string label = opLabel(f, op);
@@ -65,7 +66,8 @@ std::vector<Step> emitLoss(Lowering &l, const plan::Op &op) {
     b.close();
     std::vector<Step> steps{b.finish("xent", label, r.grid, r.block)};
     if (mean)
-      steps.push_back(emitSumTo(l, nll, out, 1.0 / double(rows), label + " (mean)"));
+      for (Step &s : emitSumTo(l, nll, out, 1.0 / double(rows), label + " (mean)"))
+        steps.push_back(std::move(s));
     return steps;
   }
   // cross_entropy_grad(z, targets, dloss) -> dz

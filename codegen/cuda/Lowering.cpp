@@ -10,8 +10,8 @@ std::string opLabel(const plan::Function &f, const plan::Op &op) {
   return "op #" + std::to_string(&op - f.ops.data()) + " " + op.kind;
 }
 
-Lowering::Lowering(const plan::Plan &plan, const plan::Function &f)
-    : f_(f), values_(plan.values), fusion_(planFusion(plan, f)) {}
+Lowering::Lowering(const plan::Plan &plan, const plan::Function &f, const LowerOptions &options)
+    : f_(f), options_(options), values_(plan.values), fusion_(planFusion(plan, f)) {}
 
 int Lowering::addTemporary(plan::TensorType type) {
   values_.push_back(std::move(type));
@@ -69,8 +69,9 @@ Emitter reductionEmitter(const std::string &kind) {
 
 } // namespace
 
-FunctionProgram lowerFunction(const plan::Plan &plan, const plan::Function &f) {
-  Lowering l(plan, f);
+FunctionProgram lowerFunction(const plan::Plan &plan, const plan::Function &f,
+                              const LowerOptions &options) {
+  Lowering l(plan, f, options);
   const FusionPlan &fusion = l.fusion();
   std::vector<Step> steps;
   for (const plan::Op &op : f.ops) {

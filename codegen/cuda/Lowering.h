@@ -14,18 +14,28 @@
 
 namespace golf::cudagen {
 
+/// Choices of the GPU lowering.
+struct LowerOptions {
+  /// FlashAttention-style kernels (Attention.h) where they apply; otherwise,
+  /// or when false, the general lowering (products + row softmax).
+  bool flashAttention = true;
+};
+
 /// Throws std::invalid_argument with a one-line reason for what the GPU
 /// backend cannot run.
-FunctionProgram lowerFunction(const plan::Plan &plan, const plan::Function &f);
+FunctionProgram lowerFunction(const plan::Plan &plan, const plan::Function &f,
+                              const LowerOptions &options = {});
 
 /// What every emitter sees: the function, its value table (with room for
 /// temporaries) and the fusion decisions.
 class Lowering {
 public:
-  Lowering(const plan::Plan &plan, const plan::Function &f);
+  Lowering(const plan::Plan &plan, const plan::Function &f, const LowerOptions &options);
+  const LowerOptions &options() const { return options_; }
   KernelBuilder builder() const { return KernelBuilder(values_, f_, fusion_); }
   const plan::TensorType &type(int v) const { return values_[size_t(v)]; }
-  /// A new materialized value of `type`, written and read by this lowering only.
+  /// A new materialized value of `type`, written and read by this lowering
+  /// only. It may move the value table: references from type() die.
   int addTemporary(plan::TensorType type);
   const plan::Function &function() const { return f_; }
   const FusionPlan &fusion() const { return fusion_; }
@@ -33,6 +43,7 @@ public:
 
 private:
   const plan::Function &f_;
+  LowerOptions options_;
   std::vector<plan::TensorType> values_;
   FusionPlan fusion_;
 };
@@ -50,7 +61,7 @@ std::vector<Step> emitAttentionOp(Lowering &l, const plan::Op &op);
 /// Sums all of `in` that project onto each element of `out` (numpy
 /// broadcasting read backwards), times `scale`: reduce_to, and the mean of
 /// a loss over its rows.
-Step emitSumTo(const Lowering &l, int in, int out, double scale, const std::string &label);
+std::vector<Step> emitSumTo(Lowering &l, int in, int out, double scale, const std::string &label);
 
 /// Warp-per-row loops for row emitters: eight rows per block of 256 threads.
 struct RowLoop {

@@ -26,10 +26,10 @@ std::string dims(const std::array<uint32_t, 3> &d) {
 
 } // namespace
 
-std::vector<FunctionProgram> lowerPlan(const plan::Plan &plan) {
+std::vector<FunctionProgram> lowerPlan(const plan::Plan &plan, const LowerOptions &options) {
   std::vector<FunctionProgram> out;
   for (const plan::Function &f : plan.functions)
-    out.push_back(lowerFunction(plan, f));
+    out.push_back(lowerFunction(plan, f, options));
   return out;
 }
 

@@ -9,7 +9,7 @@
 #ifndef GOLF_CODEGEN_CUDA_PRINT_H
 #define GOLF_CODEGEN_CUDA_PRINT_H
 
-#include "codegen/cuda/Program.h"
+#include "codegen/cuda/Lowering.h"
 
 #include <string>
 #include <vector>
@@ -17,7 +17,7 @@
 namespace golf::cudagen {
 
 /// Lowers every function of the plan; throws std::invalid_argument.
-std::vector<FunctionProgram> lowerPlan(const plan::Plan &plan);
+std::vector<FunctionProgram> lowerPlan(const plan::Plan &plan, const LowerOptions &options = {});
 
 std::string printFused(const plan::Plan &plan, const std::vector<FunctionProgram> &programs);
 std::string printCuda(const std::vector<FunctionProgram> &programs);

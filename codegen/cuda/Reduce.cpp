@@ -4,7 +4,9 @@
 // reduction); along an inner axis a thread owns each output and walks the
 // axis, so that neighbouring threads read neighbouring elements. reduce_to
 // gives each output element a block that sums everything projecting onto
-// it in a fixed order: results are deterministic.
+// it in a fixed order, except sums over leading rows into trailing columns,
+// which read coalesced by columns in parallel row chunks (sumColumns).
+// Results are deterministic.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/cuda/Lowering.h"
@@ -25,33 +27,96 @@ Index withAxis(const Index &outer, size_t axis, const std::string &i, bool keepd
 
 } // namespace
 
-Step emitSumTo(const Lowering &l, int in, int out, double scale, const std::string &label) {
-  KernelBuilder b = l.builder();
-  const std::vector<int64_t> &is = l.type(in).shape, &os = l.type(out).shape;
-  size_t lead = is.size() - os.size();
-  std::vector<int64_t> reduced;  // the axes summed over, in order
+namespace {
+
+/// The axes of `in` that reduce_to(in -> out) sums over.
+struct SumAxes {
+  std::vector<int64_t> reduced;  // their sizes, in order
   std::vector<size_t> reducedAt; // their positions in `in`
-  for (size_t k = 0; k < is.size(); ++k)
-    if (k < lead || (os[k - lead] == 1 && is[k] != 1)) {
-      reduced.push_back(is[k]);
-      reducedAt.push_back(k);
+  std::vector<size_t> keptAt;    // positions of the other axes of size > 1
+  int64_t count = 1;             // elements summed per output
+  size_t lead = 0;               // axes of `in` that `out` lacks
+};
+
+SumAxes sumAxes(const std::vector<int64_t> &is, const std::vector<int64_t> &os) {
+  SumAxes a;
+  a.lead = is.size() - os.size();
+  for (size_t k = 0; k < is.size(); ++k) {
+    if (k < a.lead || (os[k - a.lead] == 1 && is[k] != 1)) {
+      a.reduced.push_back(is[k]);
+      a.reducedAt.push_back(k);
+      a.count *= is[k];
+    } else if (is[k] != 1) {
+      a.keptAt.push_back(k);
     }
-  int64_t count = 1, outputs = l.type(out).numel();
-  for (int64_t d : reduced)
-    count *= d;
+  }
+  return a;
+}
+
+/// The index of `in` from a reduced position and an output index.
+Index inIndex(const SumAxes &a, size_t rank, const Index &reduced, const Index &out) {
+  Index idx(rank, "0");
+  for (size_t k = a.lead; k < rank; ++k)
+    idx[k] = out[k - a.lead];
+  for (size_t j = 0; j < a.reducedAt.size(); ++j)
+    idx[a.reducedAt[j]] = reduced[j];
+  return idx;
+}
+
+/// Sums over leading rows into trailing columns (the gradient of a
+/// per-channel scale or bias): threads own columns, so a warp reads 32
+/// neighbouring elements, and row chunks run in parallel into partial sums
+/// that a second kernel adds in chunk order.
+std::vector<Step> sumColumns(Lowering &l, int in, int out, double scale, const std::string &label,
+                             const SumAxes &a) {
+  constexpr int64_t kThreads = 256, kRowsPerChunk = 256;
+  int64_t cols = l.type(out).numel(), rows = a.count;
+  int64_t chunks = (rows + kRowsPerChunk - 1) / kRowsPerChunk;
+  std::vector<int64_t> is = l.type(in).shape, os = l.type(out).shape;
+  int partial = l.addTemporary({plan::DType::F32, {chunks, cols}});
+  uint32_t colBlocks = uint32_t((cols + kThreads - 1) / kThreads);
+  KernelBuilder b = l.builder();
+  b.line("const long long c = (long long)blockIdx.x * " + std::to_string(kThreads) + " + threadIdx.x;");
+  b.line("if (c >= " + std::to_string(cols) + "LL) return;");
+  Index o = b.unravel("c", os);
+  b.line("const long long end = min((long long)(blockIdx.y + 1) * " + std::to_string(kRowsPerChunk) +
+         ", " + std::to_string(rows) + "LL);");
+  b.line("float acc = 0.0f;");
+  b.open("for (long long q = (long long)blockIdx.y * " + std::to_string(kRowsPerChunk) + "; q < end; ++q)");
+  b.line("acc += " + b.value(in, inIndex(a, is.size(), b.unravel("q", a.reduced), o)) + ";");
+  b.close();
+  b.store(partial, {"blockIdx.y", "c"}, "acc");
+  std::vector<Step> steps{b.finish("colsum", label, {colBlocks, uint32_t(chunks), 1}, {kThreads, 1, 1})};
+  KernelBuilder f = l.builder();
+  f.line("const long long c = (long long)blockIdx.x * " + std::to_string(kThreads) + " + threadIdx.x;");
+  f.line("if (c >= " + std::to_string(cols) + "LL) return;");
+  f.line("float acc = 0.0f;");
+  f.open("for (int k = 0; k < " + std::to_string(chunks) + "; ++k)");
+  f.line("acc += " + f.value(partial, {"k", "c"}) + ";");
+  f.close();
+  f.store(out, f.unravel("c", os), scale == 1.0 ? "acc" : "acc * " + floatLiteral(scale));
+  steps.push_back(f.finish("colsum_chunks", label, {colBlocks, 1, 1}, {kThreads, 1, 1}));
+  return steps;
+}
+
+} // namespace
+
+std::vector<Step> emitSumTo(Lowering &l, int in, int out, double scale, const std::string &label) {
+  const std::vector<int64_t> is = l.type(in).shape, os = l.type(out).shape;
+  SumAxes axes = sumAxes(is, os);
+  bool rowsThenColumns = !axes.keptAt.empty() && !axes.reducedAt.empty() &&
+                         axes.reducedAt.back() < axes.keptAt.front() && axes.count >= 1024;
+  if (rowsThenColumns)
+    return sumColumns(l, in, out, scale, label, axes);
+  KernelBuilder b = l.builder();
+  int64_t count = axes.count, outputs = l.type(out).numel();
   constexpr int kThreads = 256;
   b.line("__shared__ float part[32];");
   Index o = b.unravel("blockIdx.x", os);
   b.line("float acc = 0.0f;");
   b.open("for (long long q = threadIdx.x; q < " + std::to_string(count) + "LL; q += " +
          std::to_string(kThreads) + ")");
-  Index r = b.unravel("q", reduced);
-  Index idx(is.size());
-  for (size_t k = lead; k < is.size(); ++k)
-    idx[k] = o[k - lead];
-  for (size_t j = 0; j < reducedAt.size(); ++j)
-    idx[reducedAt[j]] = r[j];
-  b.line("acc += " + b.value(in, idx) + ";");
+  b.line("acc += " + b.value(in, inIndex(axes, is.size(), b.unravel("q", axes.reduced), o)) + ";");
   b.close();
   b.line("acc = golf_warp_sum(acc);");
   b.line("if ((threadIdx.x & 31) == 0) part[threadIdx.x / 32] = acc;");
@@ -63,14 +128,14 @@ Step emitSumTo(const Lowering &l, int in, int out, double scale, const std::stri
   b.store(out, o, scale == 1.0 ? "acc" : "acc * " + floatLiteral(scale));
   b.close();
   b.close();
-  return b.finish("sumto", label, {uint32_t(outputs), 1, 1}, {kThreads, 1, 1});
+  return {b.finish("sumto", label, {uint32_t(outputs), 1, 1}, {kThreads, 1, 1})};
 }
 
 std::vector<Step> emitReduce(Lowering &l, const plan::Op &op) {
   const plan::Function &f = l.function();
   int x = op.operands[0], y = op.results[0];
   if (op.kind == "reduce_to")
-    return {emitSumTo(l, x, y, 1.0, opLabel(f, op))};
+    return emitSumTo(l, x, y, 1.0, opLabel(f, op));
   const std::vector<int64_t> &shape = l.type(x).shape;
   int64_t rank = int64_t(shape.size()), axis = op.attrs.at("axis").get<int64_t>();
   axis = axis < 0 ? axis + rank : axis;

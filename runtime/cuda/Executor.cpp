@@ -226,7 +226,7 @@ std::unique_ptr<Executor> Executor::create(const plan::Plan &plan, const DeviceI
   impl->plan = plan;
   impl->options = options;
   auto t0 = std::chrono::steady_clock::now();
-  std::vector<cudagen::FunctionProgram> programs = cudagen::lowerPlan(impl->plan);
+  std::vector<cudagen::FunctionProgram> programs = cudagen::lowerPlan(impl->plan, options.lowering);
   report.lowerSeconds = secondsSince(t0);
   std::vector<KernelSource> sources;
   for (const cudagen::Kernel &k : cudagen::distinctKernels(programs))

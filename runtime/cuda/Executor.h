@@ -17,6 +17,7 @@
 #ifndef GOLF_RUNTIME_CUDA_EXECUTOR_H
 #define GOLF_RUNTIME_CUDA_EXECUTOR_H
 
+#include "codegen/cuda/Lowering.h"
 #include "runtime/cpu/Executor.h"
 #include "runtime/cuda/Device.h"
 #include "runtime/cuda/Nvrtc.h"
@@ -32,6 +33,7 @@ struct ExecutorOptions {
   /// Fill every arena with NaN bytes before each run, so that a value a
   /// kernel forgot to write cannot pass a check (golfc check).
   bool poison = false;
+  cudagen::LowerOptions lowering;
 };
 
 struct CompileReport {

@@ -5,6 +5,8 @@
 #include "Args.h"
 #include "Compile.h"
 
+#include "codegen/cuda/Lowering.h"
+
 #include "llvm/Support/raw_ostream.h"
 
 #include <functional>
@@ -19,6 +21,17 @@ struct CheckArgs {
   std::optional<double> tolerance;
   uint64_t seed = 1;
 };
+
+/// --attention=flash|general: which attention lowering the GPU uses.
+inline bool parseAttentionFlag(Args &args, cudagen::LowerOptions &options, std::string &error) {
+  auto v = args.value("--attention");
+  if (!v)
+    return false;
+  if (*v != "flash" && *v != "general")
+    error = "--attention must be flash or general, not '" + v->str() + "'";
+  options.flashAttention = *v == "flash";
+  return true;
+}
 
 /// Parses `golfc <command> ...` into `out` (whose fields hold the defaults)
 /// and compiles the file to a plan in `compiled`; `extra` takes the

@@ -28,14 +28,16 @@ namespace golf {
 namespace {
 
 const char *kUsage = R"(usage: golfc check FILE [--set NAME=VALUE]... [--batch=N] [--eval-batch=N]
-                    [--tolerance=T] [--seed=N] [--arch=sm_XX]
+                    [--tolerance=T] [--seed=N] [--arch=sm_XX] [--attention=flash|general]
 
 Runs every function of FILE (@loss, @loss_grad, @nll, ...) on the GPU and on
 the CPU reference executor with the same random weights (normal, std 0.1) and
 random tokens, at --batch/--eval-batch sequences (default 2), and prints each
 result tensor's relative error. Exits 1 if any exceeds T (default 2e-2, bf16
 level) or is not finite. Without a usable GPU it NVRTC-compiles every kernel
-for --arch (default sm_90), reports that, and exits 0.
+for --arch (default sm_90), reports that, and exits 0. --attention picks the
+attention kernels: flash (FlashAttention-style, head dim 64; the default where
+it applies) or general (batched products + row softmax, any shape).
 )";
 
 struct Error {
@@ -55,11 +57,12 @@ Error compare(const cpu::Tensor &gpu, const cpu::Tensor &ref) {
   return {std::sqrt(diff) / std::max(std::sqrt(norm), 1e-30), finite};
 }
 
-int compileOnly(const plan::Plan &p, const std::string &arch, const std::string &why) {
+int compileOnly(const plan::Plan &p, const cudagen::LowerOptions &lowering, const std::string &arch,
+                const std::string &why) {
   llvm::outs() << "no usable GPU (" << why << "): NVRTC-compiling every kernel for " << arch
                << " without running it\n";
   std::vector<cuda::KernelSource> sources;
-  for (const cudagen::Kernel &k : cudagen::distinctKernels(cudagen::lowerPlan(p)))
+  for (const cudagen::Kernel &k : cudagen::distinctKernels(cudagen::lowerPlan(p, lowering)))
     sources.push_back({k.name, k.source});
   cuda::NvrtcOptions options;
   options.arch = arch;
@@ -81,6 +84,8 @@ int runCheckCommand(int argc, char **argv) {
   a.request.lower.trainBatch = 2;
   a.request.lower.evalBatch = 2;
   auto extra = [&](Args &args, std::string &error) {
+    if (parseAttentionFlag(args, a.request.gpu, error))
+      return true;
     auto v = args.value("--arch");
     if (!v)
       return false;
@@ -99,9 +104,10 @@ int runCheckCommand(int argc, char **argv) {
     std::string why;
     std::optional<cuda::DeviceInfo> device = cuda::probeDevice(why);
     if (!device)
-      return compileOnly(p, arch, why);
+      return compileOnly(p, a.request.gpu, arch, why);
     cuda::ExecutorOptions options;
     options.poison = true;
+    options.lowering = a.request.gpu;
     cuda::CompileReport report;
     auto gpu = cuda::Executor::create(p, *device, options, report);
     llvm::outs() << device->name << " (" << device->arch() << "): " << report.kernels << " kernels ("

@@ -144,7 +144,7 @@ int compileModel(const CompileRequest &request, CompileResult &result) {
   if (!request.lowerGpu && dir.empty())
     return 0;
   try {
-    std::vector<cudagen::FunctionProgram> programs = cudagen::lowerPlan(*result.plan);
+    std::vector<cudagen::FunctionProgram> programs = cudagen::lowerPlan(*result.plan, request.gpu);
     result.fusedText = cudagen::printFused(*result.plan, programs);
     result.cudaText = cudagen::printCuda(programs);
   } catch (const std::exception &e) {

@@ -2,6 +2,7 @@
 #ifndef GOLF_TOOLS_GOLFC_COMPILE_H
 #define GOLF_TOOLS_GOLFC_COMPILE_H
 
+#include "codegen/cuda/Lowering.h"
 #include "frontend/Lower.h"
 #include "runtime/plan/Plan.h"
 
@@ -18,6 +19,7 @@ struct CompileRequest {
   bool differentiate = false; // run golf-autodiff (@loss_grad)
   bool buildPlan = false;     // also produce the runtime plan
   bool lowerGpu = false;      // and its GPU lowering (fused steps, CUDA kernels)
+  cudagen::LowerOptions gpu;  // how to lower for the GPU
 };
 
 struct CompileResult {

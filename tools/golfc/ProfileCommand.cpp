@@ -24,6 +24,7 @@ namespace {
 
 const char *kUsage = R"(usage: golfc profile FILE [--set NAME=VALUE]... [--batch=N] [--eval-batch=N]
                       [--function=NAME] [--repeat=N] [--top=N] [--seed=N]
+                      [--attention=flash|general]
 
 Runs each function of FILE (or only NAME) on the GPU with random weights and
 tokens: a warm-up run, then N timed runs (default 10; the median is shown,
@@ -47,6 +48,8 @@ int runProfileCommand(int argc, char **argv) {
   int repeat = 10, top = 15;
   CheckArgs a;
   auto extra = [&](Args &args, std::string &error) {
+    if (parseAttentionFlag(args, a.request.gpu, error))
+      return true;
     if (auto v = args.value("--function")) {
       only = v->str();
       return true;
@@ -70,7 +73,9 @@ int runProfileCommand(int argc, char **argv) {
       return llvm::errs() << "golfc profile: needs a GPU: " << why << "\n", 1;
     auto t0 = std::chrono::steady_clock::now();
     cuda::CompileReport report;
-    auto gpu = cuda::Executor::create(p, *device, {}, report);
+    cuda::ExecutorOptions options;
+    options.lowering = a.request.gpu;
+    auto gpu = cuda::Executor::create(p, *device, options, report);
     double setup = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     llvm::outs() << device->name << ": " << report.kernels << " kernels (" << report.nvrtc.compiled
                  << " compiled, " << report.nvrtc.cached << " cached), executor ready in "

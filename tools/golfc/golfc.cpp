@@ -6,7 +6,7 @@
 // Exit status: 0 success, 1 errors in the input, 2 bad command line or I/O.
 //
 //===----------------------------------------------------------------------===//
-#include "Args.h"
+#include "CheckArgs.h"
 #ifdef GOLF_HAVE_CUDA
 #include "CheckCommand.h"
 #include "ProfileCommand.h"
@@ -28,6 +28,7 @@ const char *kUsage = R"(usage: golfc <command> [options]
 commands:
   compile FILE     compile a .golf model and print a phase
       --emit=ast|ir|grad|plan|fused|cuda|summary   what to print (default summary)
+      --attention=flash|general   attention kernels of the GPU lowering (default flash where it applies)
                               ast: the parsed program as canonical .golf source
                               ir: the golf dialect module (static shapes, verified)
                               grad: ir plus @loss_grad (loss and every parameter's gradient)
@@ -59,6 +60,7 @@ struct Options {
   std::string dumpDir;
   std::string output = "-";
   LowerOptions lower;
+  cudagen::LowerOptions gpu;
 };
 
 int usageError(const llvm::Twine &msg) {
@@ -72,7 +74,7 @@ std::optional<int> parseCompileArgs(int argc, char **argv, Options &o) {
   std::string error;
   while (args.next()) {
     llvm::StringRef a = args.current();
-    if (parseLowerFlag(args, o.lower, error)) {
+    if (parseLowerFlag(args, o.lower, error) || parseAttentionFlag(args, o.gpu, error)) {
       if (!error.empty())
         return usageError(error);
     } else if (auto v = args.value("--emit")) {
@@ -101,7 +103,7 @@ std::optional<int> parseCompileArgs(int argc, char **argv, Options &o) {
 int compile(const Options &o) {
   bool gpu = o.emit == "fused" || o.emit == "cuda";
   bool plan = o.emit == "plan" || gpu;
-  CompileRequest request{o.input, o.lower, o.dumpDir, o.emit == "grad" || plan, plan, gpu};
+  CompileRequest request{o.input, o.lower, o.dumpDir, o.emit == "grad" || plan, plan, gpu, o.gpu};
   CompileResult result;
   if (int code = compileModel(request, result))
     return code;
