@@ -17,6 +17,7 @@ struct CompileRequest {
   std::string dumpDir;    // write every phase here if not empty
   bool differentiate = false; // run golf-autodiff (@loss_grad)
   bool buildPlan = false;     // also produce the runtime plan
+  std::optional<std::string> text; // compile this source, named `input` in messages
 };
 
 struct CompileResult {
@@ -32,6 +33,12 @@ struct CompileResult {
 /// reporting errors on stderr. Returns 0, or golfc's exit status for the
 /// failure (1 bad input, 2 I/O).
 int compileModel(const CompileRequest &request, CompileResult &result);
+
+/// compileModel for a .golf source; a path ending in .json is read as a
+/// plan from `golfc compile --emit=plan` instead (sourceText: its text), for
+/// which --set and batch flags are refused. Errors go to stderr prefixed
+/// "golfc <command>: "; returns 0 or golfc's exit status.
+int compileOrReadPlan(const CompileRequest &request, CompileResult &result, const char *command);
 
 } // namespace golf
 
