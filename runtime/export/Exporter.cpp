@@ -39,8 +39,9 @@ std::optional<Pending> prepare(const ExportInput &in, const plan::Param &param,
                                std::vector<std::string> &notes, std::string &error) {
   auto it = in.weights->find(param.name);
   if (it == in.weights->end() || it->second.shape() != param.type.shape) {
-    error = "the weights have no parameter '" + param.name + "' of shape " +
-            cpu::shapeString(param.type.shape);
+    error = "the model's '" + param.name + "' is " + cpu::shapeString(param.type.shape) +
+            ", the weights' " +
+            (it == in.weights->end() ? "is missing" : cpu::shapeString(it->second.shape()));
     return std::nullopt;
   }
   std::vector<double> d = it->second.toDoubles();

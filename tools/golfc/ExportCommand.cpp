@@ -206,6 +206,7 @@ int runExportCommand(int argc, char **argv) {
     llvm::errs() << "golfc export: note: " << note << "\n";
   printReport(out->report, *settings, llvm::sys::path::filename(o.compile.input).str(),
               llvm::outs());
+  llvm::outs().flush(); // the table before any verdict on stderr
   bool over = int64_t(out->report.countedBytes) > settings->limitBytes;
   if (over && settings->refuseOverLimit)
     return fail("the artifact is over the limit (" + withCommas(out->report.countedBytes) + " > " +
