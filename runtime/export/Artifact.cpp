@@ -145,7 +145,7 @@ std::optional<std::string> writeArtifact(const Artifact &a, std::string &error) 
   return sealArtifact(a, *compressed, payload.size());
 }
 
-std::optional<Artifact> readArtifact(std::string_view b, std::string &error) {
+std::optional<Container> openContainer(std::string_view b, std::string &error) {
   constexpr size_t kFixed = Artifact::kHeaderBytes + Artifact::kChecksumBytes;
   if (b.size() < kFixed || std::memcmp(b.data(), kMagic, sizeof kMagic) != 0) {
     error = b.size() < sizeof kMagic || std::memcmp(b.data(), kMagic, sizeof kMagic) != 0
@@ -170,7 +170,8 @@ std::optional<Artifact> readArtifact(std::string_view b, std::string &error) {
     error = "checksum mismatch (the file is corrupt)";
     return std::nullopt;
   }
-  Artifact a;
+  Container c;
+  Artifact &a = c.header;
   uint8_t codec = uint8_t(b[9]), flags = uint8_t(b[11]);
   if (codec < 1 || codec > 3 || (flags & ~(kFlagExtreme | kFlagPlan))) {
     error = "unknown codec " + std::to_string(codec) + " or flags " + std::to_string(flags);
@@ -183,11 +184,17 @@ std::optional<Artifact> readArtifact(std::string_view b, std::string &error) {
     return std::nullopt;
   }
   a.source = std::string(b.substr(Artifact::kHeaderBytes, size_t(sourceBytes)));
-  auto payload = decompress(a.codec.codec, b.substr(Artifact::kHeaderBytes + sourceBytes, packed),
-                            rawBytes, error);
-  if (!payload || !parsePayload(*payload, a, error))
+  c.payload = b.substr(Artifact::kHeaderBytes + sourceBytes, packed);
+  c.rawBytes = rawBytes;
+  return c;
+}
+
+std::optional<Artifact> readArtifact(std::string_view b, std::string &error) {
+  auto c = openContainer(b, error);
+  auto payload = c ? decompress(c->header.codec.codec, c->payload, c->rawBytes, error) : std::nullopt;
+  if (!payload || !parsePayload(*payload, c->header, error))
     return std::nullopt;
-  return a;
+  return std::move(c->header);
 }
 
 } // namespace golf::exporter

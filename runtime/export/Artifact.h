@@ -56,7 +56,16 @@ bool parsePayload(std::string_view payload, Artifact &a, std::string &error);
 std::string sealArtifact(const Artifact &a, std::string_view compressed, uint64_t rawBytes);
 /// Compresses the payload and seals it: the artifact file's bytes.
 std::optional<std::string> writeArtifact(const Artifact &a, std::string &error);
-/// Verifies and unpacks an artifact file's bytes.
+/// The container around the still compressed payload: `header` has the
+/// codec, flags and source (no model or tensors yet).
+struct Container {
+  Artifact header;
+  std::string_view payload;
+  uint64_t rawBytes = 0;
+};
+/// Checks magic, version, sizes, checksum, codec and flags.
+std::optional<Container> openContainer(std::string_view bytes, std::string &error);
+/// openContainer, then decompresses and parses the payload.
 std::optional<Artifact> readArtifact(std::string_view bytes, std::string &error);
 
 } // namespace golf::exporter
