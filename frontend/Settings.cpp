@@ -119,7 +119,7 @@ const std::vector<Section> &sections() {
           {"method", "choice:rtn|gptq", "rtn", "round to nearest or full-Hessian GPTQ"},
           {"pack", "choice:none|nibble", "none", "nibble packing (int4 only)"},
           {"scale_dtype", "choice:f16|f32", "f16", "per-row scale storage"},
-          {"min_scale", "number", "0", "floor of the per-row scale (the baseline's 1/127)"}},
+          {"min_scale", "number", "-", "floor of the per-row scale (the baseline's 1/127); none when not given"}},
          "per-row symmetric integer quantization of one quant class"},
         {"keep", "keep",
          {{"class", "name", "-", "quant class kept in float"},
