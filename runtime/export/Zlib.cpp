@@ -25,6 +25,13 @@ std::optional<std::string> zlibCompress(std::string_view data, int level, std::s
 
 std::optional<std::string> zlibDecompress(std::string_view data, uint64_t size,
                                           std::string &error) {
+  // Deflate expands at most 1032:1, so a larger stated size is damage, not
+  // a reason to allocate it.
+  if (size > uint64_t(data.size()) * 1032 + 64) {
+    error = "zlib: " + std::to_string(data.size()) + " bytes cannot hold " +
+            std::to_string(size) + " (the stream is damaged)";
+    return std::nullopt;
+  }
   std::string out(size + 1, '\0');
   uLongf n = uLongf(out.size());
   uLong in = uLong(data.size());

@@ -166,6 +166,7 @@ int runExportCommand(int argc, char **argv) {
   bool sourceIsPlan = llvm::StringRef(o.compile.input).ends_with(".json");
   if (settings->gptq && settings->gptq->selfGenerated && !sourceIsPlan) {
     o.compile.lower.evalBatch = settings->gptq->batch;
+    o.compile.text = compiled.sourceText; // standard input cannot be read twice
     if (int code = compileModel(o.compile, compiled))
       return code;
   }
