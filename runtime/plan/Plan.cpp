@@ -165,34 +165,39 @@ bool writePlan(const Plan &plan, const std::string &path, std::string &error) {
   return writeFileAtomic(path, serializePlan(plan), error);
 }
 
-std::optional<Plan> readPlan(const std::string &path, std::string &error) {
-  auto text = readFile(path, error);
-  if (!text)
-    return std::nullopt;
-  Json file = Json::parse(*text, nullptr, /*allow_exceptions=*/false);
+std::optional<Plan> parsePlan(const std::string &text, const std::string &source,
+                              std::string &error) {
+  Json file = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (file.is_discarded() || !file.is_object() || file.value("format", "") != "golf-plan") {
-    error = path + " is not a golf plan";
+    error = source + " is not a golf plan";
     return std::nullopt;
   }
   if (file.value("version", 0) != Plan::kVersion) {
-    error = path + ": plan version " + file.value("version", Json(0)).dump() +
+    error = source + ": plan version " + file.value("version", Json(0)).dump() +
             " is not supported (this runtime reads version " +
             std::to_string(Plan::kVersion) + ")";
     return std::nullopt;
   }
   if (!file.contains("plan") || !file["checksum"].is_string()) {
-    error = path + ": plan or checksum missing";
+    error = source + ": plan or checksum missing";
     return std::nullopt;
   }
   std::string body = file["plan"].dump();
   if (hex(fnv1a64(body.data(), body.size())) != file["checksum"].get<std::string>()) {
-    error = path + ": checksum mismatch (the file is corrupt or was edited)";
+    error = source + ": checksum mismatch (the file is corrupt or was edited)";
     return std::nullopt;
   }
   auto plan = fromJson(file["plan"], error);
   if (!plan)
-    error = path + ": " + error;
+    error = source + ": " + error;
   return plan;
+}
+
+std::optional<Plan> readPlan(const std::string &path, std::string &error) {
+  auto text = readFile(path, error);
+  if (!text)
+    return std::nullopt;
+  return parsePlan(*text, path, error);
 }
 
 } // namespace golf::plan

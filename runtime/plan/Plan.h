@@ -87,6 +87,9 @@ std::string serializePlan(const Plan &plan);
 /// content; reading verifies the checksum. Both set `error` on failure.
 bool writePlan(const Plan &plan, const std::string &path, std::string &error);
 std::optional<Plan> readPlan(const std::string &path, std::string &error);
+/// readPlan on text already read; `source` names it in messages.
+std::optional<Plan> parsePlan(const std::string &text, const std::string &source,
+                              std::string &error);
 
 } // namespace golf::plan
 

@@ -35,6 +35,17 @@ private:
   int i_;
 };
 
+/// The last case of a command's flag loop: `a` is the input file (given
+/// once). Returns "" or the usage error: an unknown option, a second input.
+inline std::string takeInput(llvm::StringRef a, std::string &input) {
+  if (a.starts_with("-") && a != "-")
+    return ("unknown option '" + a + "'").str();
+  if (!input.empty())
+    return "more than one input file";
+  input = a.str();
+  return "";
+}
+
 /// A positive integer, or nothing.
 inline std::optional<int64_t> positiveInt(llvm::StringRef text) {
   int64_t v;

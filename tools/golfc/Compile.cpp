@@ -12,6 +12,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "runtime/support/Files.h"
 
 namespace golf {
 
@@ -45,17 +46,21 @@ bool dumpPhase(const std::string &dir, llvm::StringRef name, llvm::StringRef tex
 } // namespace
 
 int compileModel(const CompileRequest &request, CompileResult &result) {
-  auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(request.input, /*IsText=*/true);
-  if (!buffer) {
-    llvm::errs() << "golfc: cannot read " << request.input << ": "
-                 << buffer.getError().message() << "\n";
-    return 2;
+  if (request.text) {
+    result.sourceText = *request.text;
+  } else {
+    auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(request.input, /*IsText=*/true);
+    if (!buffer) {
+      llvm::errs() << "golfc: cannot read " << request.input << ": "
+                   << buffer.getError().message() << "\n";
+      return 2;
+    }
+    result.sourceText = (*buffer)->getBuffer().str();
   }
-  if ((*buffer)->getBufferSize() > kMaxSourceBytes) {
+  if (result.sourceText.size() > kMaxSourceBytes) {
     llvm::errs() << "golfc: " << request.input << " is larger than 16 MiB; not a .golf source\n";
     return 2;
   }
-  result.sourceText = (*buffer)->getBuffer().str();
   SourceFile file(request.input == "-" ? "<stdin>" : request.input, result.sourceText);
   Diagnostics diags(file, llvm::errs());
   const std::string &dir = request.dumpDir;
@@ -154,6 +159,27 @@ int compileModel(const CompileRequest &request, CompileResult &result) {
   if (!dumpPhase(dir, "05-fused.txt", result.fusedText) ||
       !dumpPhase(dir, "06-kernels.cu", result.cudaText))
     return 2;
+  return 0;
+}
+
+int compileOrReadPlan(const CompileRequest &request, CompileResult &result, const char *command) {
+  if (!llvm::StringRef(request.input).ends_with(".json"))
+    return compileModel(request, result);
+  const LowerOptions &lower = request.lower;
+  if (!lower.overrides.empty() || lower.trainBatch || lower.evalBatch) {
+    llvm::errs() << "golfc " << command
+                 << ": --set, --batch and --eval-batch apply to .golf sources, not to a compiled plan\n";
+    return 2;
+  }
+  std::string error;
+  auto text = readFile(request.input, error);
+  if (text)
+    result.plan = plan::parsePlan(*text, request.input, error);
+  if (!result.plan) {
+    llvm::errs() << "golfc " << command << ": " << error << "\n";
+    return 1;
+  }
+  result.sourceText = std::move(*text);
   return 0;
 }
 

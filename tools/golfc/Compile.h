@@ -20,6 +20,7 @@ struct CompileRequest {
   bool buildPlan = false;     // also produce the runtime plan
   bool lowerGpu = false;      // and its GPU lowering (fused steps, CUDA kernels)
   cudagen::LowerOptions gpu;  // how to lower for the GPU
+  std::optional<std::string> text; // compile this source, named `input` in messages
 };
 
 struct CompileResult {
@@ -38,6 +39,12 @@ struct CompileResult {
 /// reporting errors on stderr. Returns 0, or golfc's exit status for the
 /// failure (1 bad input, 2 I/O).
 int compileModel(const CompileRequest &request, CompileResult &result);
+
+/// compileModel for a .golf source; a path ending in .json is read as a
+/// plan from `golfc compile --emit=plan` instead (sourceText: its text), for
+/// which --set and batch flags are refused. Errors go to stderr prefixed
+/// "golfc <command>: "; returns 0 or golfc's exit status.
+int compileOrReadPlan(const CompileRequest &request, CompileResult &result, const char *command);
 
 } // namespace golf
 

@@ -1,11 +1,32 @@
 //===- Evaluate.cpp - val_loss and val_bpb on the CPU executor ------------===//
 #include "Evaluate.h"
 
+#include "runtime/data/TokenStream.h"
 #include "runtime/eval/Bpb.h"
 
 #include <chrono>
 
 namespace golf {
+
+int64_t planVocab(const plan::Plan &plan) {
+  if (const plan::Function *nll = plan.function("nll"))
+    for (const plan::Op &op : nll->ops)
+      if (op.kind == "cross_entropy")
+        return plan.values[size_t(op.operands[0])].shape.back();
+  return 0;
+}
+
+std::optional<Validation> loadValidation(const std::string &pattern, const std::string &tokenizer,
+                                         int64_t vocab, std::optional<int64_t> limit,
+                                         std::string &error) {
+  auto tokens = data::loadValidationTokens(pattern, error, vocab);
+  auto model = tokens ? data::SentencePieceModel::load(tokenizer, error) : std::nullopt;
+  if (!model)
+    return std::nullopt;
+  if (limit && int64_t(tokens->size()) > *limit + 1)
+    tokens->resize(size_t(*limit + 1));
+  return Validation{std::move(*tokens), model->byteLuts(vocab)};
+}
 
 std::optional<EvalResult> evaluate(cpu::Executor &executor, const cpu::ParamStore &params,
                                    const std::vector<uint16_t> &tokens,

@@ -20,6 +20,26 @@ struct EvalResult {
 /// the batch and window length) over the windows the plan's eval section
 /// asks for (non-overlapping or sliding), every target exactly once, sums in
 /// float64 (pgolf-spec §2.6).
+/// Where the data is when no flag says otherwise (scripts/make-data.sh, or
+/// a parameter-golf data directory linked as data/).
+inline const char *kDefaultTrainData = "data/datasets/fineweb10B_sp1024/fineweb_train_*.bin";
+inline const char *kDefaultValData = "data/datasets/fineweb10B_sp1024/fineweb_val_*.bin";
+inline const char *kDefaultTokenizer = "data/tokenizers/fineweb_1024_bpe.model";
+
+/// The vocabulary size: the last axis of the logits @nll scores (0 if none).
+int64_t planVocab(const plan::Plan &plan);
+
+struct Validation {
+  std::vector<uint16_t> tokens;
+  data::ByteLuts luts;
+};
+
+/// The validation split matching `pattern` (ids < vocab; only the first
+/// `limit` + 1 tokens when given) and the tokenizer's byte LUTs.
+std::optional<Validation> loadValidation(const std::string &pattern, const std::string &tokenizer,
+                                         int64_t vocab, std::optional<int64_t> limit,
+                                         std::string &error);
+
 std::optional<EvalResult> evaluate(cpu::Executor &executor, const cpu::ParamStore &params,
                                    const std::vector<uint16_t> &tokens,
                                    const data::ByteLuts &luts, std::string &error);

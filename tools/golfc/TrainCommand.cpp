@@ -71,9 +71,8 @@ struct Options {
   std::optional<int64_t> iterations, maxSteps, logEvery, checkpointEvery, valTokens;
   std::optional<double> wallclock;
   double perturb = 0;
-  std::string trainData = "data/datasets/fineweb10B_sp1024/fineweb_train_*.bin";
-  std::string valData = "data/datasets/fineweb10B_sp1024/fineweb_val_*.bin";
-  std::string tokenizer = "data/tokenizers/fineweb_1024_bpe.model";
+  std::string trainData = kDefaultTrainData, valData = kDefaultValData,
+              tokenizer = kDefaultTokenizer;
   std::string runDir, resume, dumpStep;
 };
 
@@ -129,12 +128,8 @@ std::optional<int> parse(int argc, char **argv, Options &o) {
       o.dumpStep = v->str();
     } else if (auto v = args.value("--resume")) {
       o.resume = v->str();
-    } else if (a.starts_with("-") && a != "-") {
-      return usage("unknown option '" + a + "'");
-    } else if (o.compile.input.empty()) {
-      o.compile.input = a.str();
-    } else {
-      return usage("more than one input file");
+    } else if (std::string bad = takeInput(a, o.compile.input); !bad.empty()) {
+      return usage(bad);
     }
   }
   if (o.compile.input.empty())
@@ -262,18 +257,8 @@ int runTrainCommand(int argc, char **argv) {
     return *code;
   o.compile.differentiate = o.compile.buildPlan = true;
   CompileResult compiled;
-  if (llvm::StringRef(o.compile.input).ends_with(".json")) {
-    // A plan written by `golfc compile --emit=plan`: no compiling needed.
-    const LowerOptions &lower = o.compile.lower;
-    if (!lower.overrides.empty() || lower.trainBatch || lower.evalBatch)
-      return usage("--set, --batch and --eval-batch apply to .golf sources, not to a compiled plan");
-    std::string error;
-    compiled.plan = plan::readPlan(o.compile.input, error);
-    if (!compiled.plan)
-      return fail(error);
-  } else if (int code = compileModel(o.compile, compiled)) {
+  if (int code = compileOrReadPlan(o.compile, compiled, "train"))
     return code;
-  }
   plan::Plan &p = *compiled.plan;
   // The fingerprint names the compiled model (before run-length overrides),
   // so a checkpoint resumes under another --iterations but not another model.
@@ -310,10 +295,7 @@ int runTrainCommand(int argc, char **argv) {
   int64_t micro = idShape[0], seqLen = idShape[1];
   int64_t tokensPerStep = p.train.value("tokens_per_step", int64_t(0));
   int64_t accumulation = std::max<int64_t>(1, tokensPerStep / (micro * seqLen));
-  int64_t vocab = 0;
-  for (const plan::Op &op : grad->ops)
-    if (op.kind == "cross_entropy")
-      vocab = p.values[op.operands[0]].shape.back();
+  int64_t vocab = planVocab(p);
 
   auto stream = data::TokenStream::open(o.trainData, error, vocab);
   if (!stream)
@@ -385,25 +367,17 @@ int runTrainCommand(int argc, char **argv) {
 
   // Validation data is optional for a training run: without it the run
   // says so and reports no val_bpb.
-  std::optional<std::vector<uint16_t>> valTokens;
-  std::optional<data::ByteLuts> luts;
+  std::optional<Validation> val;
   {
     std::string valError;
-    valTokens = data::loadValidationTokens(o.valData, valError, vocab);
-    auto model = valTokens ? data::SentencePieceModel::load(o.tokenizer, valError) : std::nullopt;
-    if (model)
-      luts = model->byteLuts(vocab);
-    if (!luts) {
-      valTokens.reset();
+    val = loadValidation(o.valData, o.tokenizer, vocab, o.valTokens, valError);
+    if (!val)
       llvm::errs() << "golfc train: warning: no validation (" << valError << ")\n";
-    } else if (o.valTokens && int64_t(valTokens->size()) > *o.valTokens + 1) {
-      valTokens->resize(size_t(*o.valTokens + 1));
-    }
   }
   auto validate = [&](const cpu::ParamStore &weights, const char *what) -> std::optional<EvalResult> {
-    if (!valTokens)
+    if (!val)
       return std::nullopt;
-    auto r = evaluate(*ex, weights, *valTokens, *luts, error);
+    auto r = evaluate(*ex, weights, val->tokens, val->luts, error);
     if (!r)
       return std::nullopt;
     llvm::errs() << llvm::format("golfc train: %s val_loss %.4f val_bpb %.4f (%.0f targets, %.1f s)\n",
@@ -484,7 +458,7 @@ int runTrainCommand(int argc, char **argv) {
                  {"qat", qatNow}});
       windowTokens = windowSeconds = 0;
     }
-    if (valEvery > 0 && step % valEvery == 0 && !last && valTokens && !validate(params, "live"))
+    if (valEvery > 0 && step % valEvery == 0 && !last && val && !validate(params, "live"))
       return fail(error);
     if (o.checkpointEvery && step % *o.checkpointEvery == 0 && !checkpoint())
       return fail(error);
@@ -497,7 +471,7 @@ int runTrainCommand(int argc, char **argv) {
     return fail(error);
   const char *source = train::weightsSourceName(averaging->exportSource());
   std::optional<EvalResult> result;
-  if (valTokens && !(result = validate(*exported, source)))
+  if (val && !(result = validate(*exported, source)))
     return fail(error);
 
   std::string summary;

@@ -14,6 +14,8 @@
 #include "CheckGradCommand.h"
 #include "Compile.h"
 #include "DataCommand.h"
+#include "EvalCommand.h"
+#include "ExportCommand.h"
 #include "TrainCommand.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -47,6 +49,10 @@ commands:
                    (golfc check-grad --help)
   train FILE       train on the CPU reference executor, then evaluate val_bpb
                    (golfc train --help)
+  export FILE      quantize, prune and compress a trained model into an artifact
+                   (golfc export --help)
+  eval --artifact FILE   val_bpb of an artifact, without the checkpoint
+                   (golfc eval --help)
   data ...         token shards: val-shard, tokenize, corpus, info
                    (golfc data --help)
   help             print this message
@@ -87,12 +93,8 @@ std::optional<int> parseCompileArgs(int argc, char **argv, Options &o) {
       o.dumpDir = v->str();
     } else if (auto v = args.value("-o")) {
       o.output = v->str();
-    } else if (a.starts_with("-") && a != "-") {
-      return usageError("unknown option '" + a + "'");
-    } else if (o.input.empty()) {
-      o.input = a.str();
-    } else {
-      return usageError("more than one input file");
+    } else if (std::string bad = takeInput(a, o.input); !bad.empty()) {
+      return usageError(bad);
     }
   }
   if (o.input.empty())
@@ -147,6 +149,10 @@ int main(int argc, char **argv) {
     return golf::runCheckGradCommand(argc - 1, argv + 1);
   if (command == "train")
     return golf::runTrainCommand(argc - 1, argv + 1);
+  if (command == "export")
+    return golf::runExportCommand(argc - 1, argv + 1);
+  if (command == "eval")
+    return golf::runEvalCommand(argc - 1, argv + 1);
   if (command == "data")
     return golf::runDataCommand(argc - 1, argv + 1);
   if (command == "compile") {
