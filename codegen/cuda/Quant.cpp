@@ -35,22 +35,26 @@ std::vector<Step> emitQuant(Lowering &l, const plan::Op &op) {
   b.line("amax = fmaxf(amax, fabsf(" + b.value(w, at) + "));");
   b.close();
   b.line("amax = golf_warp_max(amax);");
-  b.line("const float s = amax / " + floatLiteral(qmax) + ";");
+  // The scale and the scaled weight in double, as the CPU reference computes
+  // them: rounding is discontinuous, and a float quotient would round some
+  // values just below .5 the other way.
+  b.line("const double s = double(amax) / " + std::to_string(qmax) + ";");
   b.open("for (int c = lane; c < " + n + "; c += 32)");
-  b.line("const float v = s > 0.0f ? " + b.value(w, at) + " / s : 0.0f;");
+  b.line("const double v = s > 0.0 ? double(" + b.value(w, at) + ") / s : 0.0;");
   if (soft) {
     std::string a = floatLiteral(alpha), th = floatLiteral(std::tanh(alpha / 2));
-    b.line("const float fl = floorf(v), t = tanhf(" + a + " * (v - fl - 0.5f));");
-    b.line("const float rr = fl + 0.5f * t / " + th + " + 0.5f;");
+    b.line("const double fl = floor(v);");
+    b.line("const float t = tanhf(" + a + " * float(v - fl - 0.5));");
+    b.line("const double rr = fl + 0.5 * t / " + th + " + 0.5;");
   } else {
-    b.line("const float rr = rintf(v);");
+    b.line("const double rr = rint(v);");
   }
   if (grad) {
     b.line("const bool clamped = rr < " + floatLiteral(qmin) + " || rr > " + floatLiteral(qmax) + ";");
     b.store(y, at, "clamped ? 0.0f : " + b.value(op.operands[1], at) + " * (0.5f * " +
                        floatLiteral(alpha) + " * (1.0f - t * t) / " + floatLiteral(std::tanh(alpha / 2)) + ")");
   } else {
-    b.store(y, at, "fminf(fmaxf(rr, " + floatLiteral(qmin) + "), " + floatLiteral(qmax) + ") * s");
+    b.store(y, at, "float(fmin(fmax(rr, " + std::to_string(qmin) + "), " + std::to_string(qmax) + ") * s)");
   }
   b.close();
   return {b.finish(grad ? "fq_grad" : "fq", opLabel(l.function(), op), r.grid, r.block)};

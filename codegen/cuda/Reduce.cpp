@@ -108,14 +108,20 @@ std::vector<Step> emitSumTo(Lowering &l, int in, int out, double scale, const st
                          axes.reducedAt.back() < axes.keptAt.front() && axes.count >= 1024;
   if (rowsThenColumns)
     return sumColumns(l, in, out, scale, label, axes);
-  KernelBuilder b = l.builder();
+  // Otherwise a block per (output, chunk of kChunk summed elements); with
+  // several chunks a second kernel adds each output's partials in order.
+  constexpr int64_t kThreads = 256, kChunk = 8192;
   int64_t count = axes.count, outputs = l.type(out).numel();
-  constexpr int kThreads = 256;
+  int64_t chunks = (count + kChunk - 1) / kChunk;
+  int partial = chunks > 1 ? l.addTemporary({plan::DType::F32, {outputs, chunks}}) : out;
+  KernelBuilder b = l.builder();
   b.line("__shared__ float part[32];");
   Index o = b.unravel("blockIdx.x", os);
+  b.line("const long long end = min((long long)(blockIdx.y + 1) * " + std::to_string(kChunk) + ", " +
+         std::to_string(count) + "LL);");
   b.line("float acc = 0.0f;");
-  b.open("for (long long q = threadIdx.x; q < " + std::to_string(count) + "LL; q += " +
-         std::to_string(kThreads) + ")");
+  b.open("for (long long q = (long long)blockIdx.y * " + std::to_string(kChunk) +
+         " + threadIdx.x; q < end; q += " + std::to_string(kThreads) + ")");
   b.line("acc += " + b.value(in, inIndex(axes, is.size(), b.unravel("q", axes.reduced), o)) + ";");
   b.close();
   b.line("acc = golf_warp_sum(acc);");
@@ -125,10 +131,28 @@ std::vector<Step> emitSumTo(Lowering &l, int in, int out, double scale, const st
   b.line("acc = threadIdx.x < " + std::to_string(kThreads / 32) + " ? part[threadIdx.x] : 0.0f;");
   b.line("acc = golf_warp_sum(acc);");
   b.open("if (threadIdx.x == 0)");
-  b.store(out, o, scale == 1.0 ? "acc" : "acc * " + floatLiteral(scale));
+  std::string scaled = scale == 1.0 ? "acc" : "acc * " + floatLiteral(scale);
+  if (chunks > 1)
+    b.store(partial, {"blockIdx.x", "blockIdx.y"}, "acc");
+  else
+    b.store(out, o, scaled);
   b.close();
   b.close();
-  return {b.finish("sumto", label, {uint32_t(outputs), 1, 1}, {kThreads, 1, 1})};
+  std::vector<Step> steps{b.finish("sumto", label, {uint32_t(outputs), uint32_t(chunks), 1},
+                                   {uint32_t(kThreads), 1, 1})};
+  if (chunks == 1)
+    return steps;
+  KernelBuilder f = l.builder();
+  f.line("const long long e = (long long)blockIdx.x * " + std::to_string(kThreads) + " + threadIdx.x;");
+  f.line("if (e >= " + std::to_string(outputs) + "LL) return;");
+  f.line("float acc = 0.0f;");
+  f.open("for (int k = 0; k < " + std::to_string(chunks) + "; ++k)");
+  f.line("acc += " + f.value(partial, {"e", "k"}) + ";");
+  f.close();
+  f.store(out, f.unravel("e", os), scaled);
+  steps.push_back(f.finish("sumto_chunks", label, {uint32_t((outputs + kThreads - 1) / kThreads), 1, 1},
+                           {uint32_t(kThreads), 1, 1}));
+  return steps;
 }
 
 std::vector<Step> emitReduce(Lowering &l, const plan::Op &op) {
