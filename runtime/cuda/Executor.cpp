@@ -7,6 +7,7 @@
 #include "runtime/cuda/Memory.h"
 #include "runtime/cuda/Module.h"
 #include "runtime/cuda/Stream.h"
+#include "runtime/support/NarrowFloat.h"
 
 #include <chrono>
 #include <cstring>
@@ -19,22 +20,6 @@ namespace {
 
 double secondsSince(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
-
-uint16_t toBf16(float x) {
-  uint32_t u;
-  std::memcpy(&u, &x, 4);
-  if ((u & 0x7fffffffu) > 0x7f800000u) // NaN stays NaN
-    return uint16_t((u >> 16) | 0x40);
-  u += 0x7fffu + ((u >> 16) & 1u); // round half to even
-  return uint16_t(u >> 16);
-}
-
-float fromBf16(uint16_t b) {
-  uint32_t u = uint32_t(b) << 16;
-  float x;
-  std::memcpy(&x, &u, 4);
-  return x;
 }
 
 /// Host bytes of `t` (F32 storage, or I32) in the GPU layout of `dtype`.
@@ -53,13 +38,13 @@ std::vector<char> deviceBytes(const cpu::Tensor &t, plan::DType dtype) {
     break;
   case plan::DType::BF16:
     for (int64_t i = 0; i < n; ++i) {
-      uint16_t b = toBf16(p[i]);
+      uint16_t b = bf16Bits(p[i]);
       std::memcpy(out.data() + 2 * i, &b, 2);
     }
     break;
   case plan::DType::F16:
     for (int64_t i = 0; i < n; ++i) {
-      _Float16 h = _Float16(p[i]);
+      uint16_t h = halfBits(p[i]);
       std::memcpy(out.data() + 2 * i, &h, 2);
     }
     break;
@@ -90,13 +75,13 @@ cpu::Tensor hostTensor(const void *bytes, const plan::TensorType &type) {
     case plan::DType::BF16: {
       uint16_t h;
       std::memcpy(&h, b + 2 * i, 2);
-      p[i] = fromBf16(h);
+      p[i] = bf16Value(h);
       break;
     }
     case plan::DType::F16: {
-      _Float16 h;
+      uint16_t h;
       std::memcpy(&h, b + 2 * i, 2);
-      p[i] = float(h);
+      p[i] = halfValue(h);
       break;
     }
     default: {

@@ -12,15 +12,15 @@
 
 #include "runtime/export/Quantize.h"
 #include "runtime/plan/Plan.h"
+#include "runtime/support/NarrowFloat.h"
 
 #include <optional>
 #include <string>
 
 namespace golf::exporter {
 
-/// IEEE half precision: round to nearest even (overflow to infinity), and back.
-uint16_t halfBits(float x);
-float halfValue(uint16_t bits);
+using golf::halfBits;
+using golf::halfValue;
 
 struct StoredTensor {
   std::string name;

@@ -35,6 +35,18 @@ TEST(Half, RoundsToNearestEven) {
   EXPECT_EQ(halfValue(halfBits(std::ldexp(1.0f, -26))), 0.0f);
 }
 
+// bf16 shares the support header with f16 (the GPU runtime's buffers).
+TEST(Bf16, EveryFiniteBitPatternRoundTripsAndTiesGoToEven) {
+  for (uint32_t b = 0; b < 65536; ++b) {
+    if ((b & 0x7f80u) == 0x7f80u && (b & 0x7fu))
+      continue; // NaN payloads are not preserved
+    EXPECT_EQ(golf::bf16Bits(golf::bf16Value(uint16_t(b))), b) << b;
+  }
+  EXPECT_EQ(golf::bf16Value(golf::bf16Bits(1.0f + 1.0f / 256)), 1.0f);                // tie -> even
+  EXPECT_EQ(golf::bf16Value(golf::bf16Bits(1.0f + 3.0f / 256)), 1.0f + 2.0f / 128);   // tie -> even (up)
+  EXPECT_TRUE(std::isnan(golf::bf16Value(golf::bf16Bits(NAN))));
+}
+
 TEST(Quantize, GridValuesAreFixedPointsForEveryWidth) {
   for (int bits = 2; bits <= 8; ++bits) {
     int qmax = quantMax(bits);
