@@ -63,6 +63,25 @@ Index inIndex(const SumAxes &a, size_t rank, const Index &reduced, const Index &
   return idx;
 }
 
+/// The second stage of a chunked sum: out[e] = scale * sum over k in order
+/// of the partial sums, stored [chunks, outputs] (chunkMajor) or
+/// [outputs, chunks].
+Step sumPartials(const Lowering &l, int partial, int out, int64_t chunks, bool chunkMajor,
+                 double scale, const std::string &prefix, const std::string &label) {
+  constexpr int64_t kThreads = 256;
+  int64_t outputs = l.type(out).numel();
+  KernelBuilder f = l.builder();
+  f.line("const long long e = (long long)blockIdx.x * " + std::to_string(kThreads) + " + threadIdx.x;");
+  f.line("if (e >= " + std::to_string(outputs) + "LL) return;");
+  f.line("float acc = 0.0f;");
+  f.open("for (int k = 0; k < " + std::to_string(chunks) + "; ++k)");
+  f.line("acc += " + f.value(partial, chunkMajor ? Index{"k", "e"} : Index{"e", "k"}) + ";");
+  f.close();
+  f.store(out, f.unravel("e", l.type(out).shape), scale == 1.0 ? "acc" : "acc * " + floatLiteral(scale));
+  return f.finish(prefix, label, {uint32_t((outputs + kThreads - 1) / kThreads), 1, 1},
+                  {uint32_t(kThreads), 1, 1});
+}
+
 /// Sums over leading rows into trailing columns (the gradient of a
 /// per-channel scale or bias): threads own columns, so a warp reads 32
 /// neighbouring elements, and row chunks run in parallel into partial sums
@@ -86,17 +105,8 @@ std::vector<Step> sumColumns(Lowering &l, int in, int out, double scale, const s
   b.line("acc += " + b.value(in, inIndex(a, is.size(), b.unravel("q", a.reduced), o)) + ";");
   b.close();
   b.store(partial, {"blockIdx.y", "c"}, "acc");
-  std::vector<Step> steps{b.finish("colsum", label, {colBlocks, uint32_t(chunks), 1}, {kThreads, 1, 1})};
-  KernelBuilder f = l.builder();
-  f.line("const long long c = (long long)blockIdx.x * " + std::to_string(kThreads) + " + threadIdx.x;");
-  f.line("if (c >= " + std::to_string(cols) + "LL) return;");
-  f.line("float acc = 0.0f;");
-  f.open("for (int k = 0; k < " + std::to_string(chunks) + "; ++k)");
-  f.line("acc += " + f.value(partial, {"k", "c"}) + ";");
-  f.close();
-  f.store(out, f.unravel("c", os), scale == 1.0 ? "acc" : "acc * " + floatLiteral(scale));
-  steps.push_back(f.finish("colsum_chunks", label, {colBlocks, 1, 1}, {kThreads, 1, 1}));
-  return steps;
+  return {b.finish("colsum", label, {colBlocks, uint32_t(chunks), 1}, {kThreads, 1, 1}),
+          sumPartials(l, partial, out, chunks, true, scale, "colsum_chunks", label)};
 }
 
 } // namespace
@@ -140,18 +150,8 @@ std::vector<Step> emitSumTo(Lowering &l, int in, int out, double scale, const st
   b.close();
   std::vector<Step> steps{b.finish("sumto", label, {uint32_t(outputs), uint32_t(chunks), 1},
                                    {uint32_t(kThreads), 1, 1})};
-  if (chunks == 1)
-    return steps;
-  KernelBuilder f = l.builder();
-  f.line("const long long e = (long long)blockIdx.x * " + std::to_string(kThreads) + " + threadIdx.x;");
-  f.line("if (e >= " + std::to_string(outputs) + "LL) return;");
-  f.line("float acc = 0.0f;");
-  f.open("for (int k = 0; k < " + std::to_string(chunks) + "; ++k)");
-  f.line("acc += " + f.value(partial, {"e", "k"}) + ";");
-  f.close();
-  f.store(out, f.unravel("e", os), scaled);
-  steps.push_back(f.finish("sumto_chunks", label, {uint32_t((outputs + kThreads - 1) / kThreads), 1, 1},
-                           {uint32_t(kThreads), 1, 1}));
+  if (chunks > 1)
+    steps.push_back(sumPartials(l, partial, out, chunks, false, scale, "sumto_chunks", label));
   return steps;
 }
 
