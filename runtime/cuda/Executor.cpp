@@ -107,12 +107,15 @@ ElemType elemType(plan::DType d, const std::string &where) {
   }
 }
 
-/// A launch resolved at create(): kernel handle and where each argument points.
+/// A launch resolved at create(): the kernel handle and its arguments as
+/// cudaLaunchKernel takes them (args[i] points at pointers[i]). Parameter
+/// buffers and arenas never move, so nothing is looked up per run.
 struct BoundLaunch {
   cudaKernel_t kernel;
   dim3 grid, block;
   uint32_t smem;
-  std::vector<cudagen::ArgRef> args;
+  std::vector<void *> pointers;
+  std::vector<void *> args;
 };
 
 struct Function {
@@ -120,6 +123,7 @@ struct Function {
   cudagen::FunctionProgram program;
   cudagen::BufferPlan buffers;
   DeviceBuffer arena;
+  std::vector<void *> address;                    // per value id; nullptr: not in device memory
   std::vector<std::vector<BoundLaunch>> launches; // per step
   std::vector<GemmShape> gemms;                   // per step (kind Gemm)
 };
@@ -152,14 +156,10 @@ const Function &Executor::Impl::function(const std::string &name) const {
 }
 
 void *Executor::Impl::pointer(const Function &f, int value) const {
-  int root = f.buffers.root[size_t(value)];
-  for (const auto &[v, name] : f.program.params)
-    if (v == root)
-      return params.at(name).data();
-  int64_t off = f.buffers.offset[size_t(value)];
-  if (off < 0)
+  void *p = f.address[size_t(value)];
+  if (!p)
     throw std::logic_error("value %" + std::to_string(value) + " has no device buffer");
-  return static_cast<char *>(f.arena.data()) + off;
+  return p;
 }
 
 void Executor::Impl::runSteps(const Function &f, const std::vector<Event> *marks) {
@@ -180,26 +180,8 @@ void Executor::Impl::runSteps(const Function &f, const std::vector<Event> *marks
         check(cudaMemsetAsync(static_cast<char *>(f.arena.data()) + f.buffers.scratchOffset[i][k], 0,
                               step.program.scratchBytes[k], s),
               "cudaMemsetAsync (scratch)");
-    for (const BoundLaunch &l : f.launches[i]) {
-      std::vector<void *> ptrs;
-      for (const cudagen::ArgRef &a : l.args) {
-        switch (a.kind) {
-        case cudagen::ArgRef::Operand:
-          ptrs.push_back(pointer(f, step.operands[size_t(a.index)]));
-          break;
-        case cudagen::ArgRef::Result:
-          ptrs.push_back(pointer(f, step.results[size_t(a.index)]));
-          break;
-        case cudagen::ArgRef::Scratch:
-          ptrs.push_back(static_cast<char *>(f.arena.data()) + f.buffers.scratchOffset[i][size_t(a.index)]);
-          break;
-        }
-      }
-      std::vector<void *> args;
-      for (void *&p : ptrs)
-        args.push_back(&p);
-      library.launch(l.kernel, l.grid, l.block, l.smem, s, args.data());
-    }
+    for (const BoundLaunch &l : f.launches[i])
+      library.launch(l.kernel, l.grid, l.block, l.smem, s, const_cast<void **>(l.args.data()));
   }
   if (marks && !f.program.steps.empty())
     marks->back().record(s);
@@ -236,11 +218,32 @@ std::unique_ptr<Executor> Executor::create(const plan::Plan &plan, const DeviceI
     f.arena = DeviceBuffer(f.buffers.arenaBytes);
     report.arenaBytes += f.buffers.arenaBytes;
     report.naiveBytes += f.buffers.naiveBytes;
-    for (const cudagen::Step &step : f.program.steps) {
+    char *arena = static_cast<char *>(f.arena.data());
+    f.address.assign(f.program.values.size(), nullptr);
+    for (size_t v = 0; v < f.address.size(); ++v)
+      if (f.buffers.offset[v] >= 0)
+        f.address[v] = arena + f.buffers.offset[v];
+    for (const auto &[v, name] : f.program.params)
+      f.address[size_t(v)] = impl->params.at(name).data();
+    for (size_t v = 0; v < f.address.size(); ++v) // views of parameters
+      if (!f.address[v])
+        f.address[v] = f.address[size_t(f.buffers.root[v])];
+    for (size_t i = 0; i < f.program.steps.size(); ++i) {
+      const cudagen::Step &step = f.program.steps[i];
       std::vector<BoundLaunch> bound;
-      for (const cudagen::Launch &l : step.program.launches)
-        bound.push_back({impl->library.get(l.kernel), dim3(l.grid[0], l.grid[1], l.grid[2]),
-                         dim3(l.block[0], l.block[1], l.block[2]), l.sharedBytes, l.args});
+      for (const cudagen::Launch &l : step.program.launches) {
+        BoundLaunch b{impl->library.get(l.kernel), dim3(l.grid[0], l.grid[1], l.grid[2]),
+                      dim3(l.block[0], l.block[1], l.block[2]), l.sharedBytes, {}, {}};
+        for (const cudagen::ArgRef &a : l.args) {
+          size_t k = size_t(a.index);
+          b.pointers.push_back(a.kind == cudagen::ArgRef::Operand  ? impl->pointer(f, step.operands[k])
+                               : a.kind == cudagen::ArgRef::Result ? impl->pointer(f, step.results[k])
+                                                                   : arena + f.buffers.scratchOffset[i][k]);
+        }
+        for (void *&p : b.pointers)
+          b.args.push_back(&p);
+        bound.push_back(std::move(b));
+      }
       f.launches.push_back(std::move(bound));
       GemmShape g;
       if (step.kind == cudagen::Step::Gemm) {
