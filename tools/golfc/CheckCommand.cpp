@@ -122,15 +122,7 @@ int runCheckCommand(int argc, char **argv) {
     if (!cpuEx)
       return llvm::errs() << "golfc check: " << error << "\n", 1;
     std::mt19937_64 rng(seed);
-    std::normal_distribution<double> normal(0.0, 0.1);
-    cpu::ParamStore params;
-    for (const plan::Param &param : p.params) {
-      std::vector<double> w(size_t(param.type.numel()));
-      for (double &x : w)
-        x = normal(rng);
-      params[param.name] = cpu::Tensor::fromDoubles(param.type.dtype, param.type.shape, w)
-                               .convertedTo(cpu::Storage::F32);
-    }
+    cpu::ParamStore params = randomParams(p, 0.1, cpu::Storage::F32, rng);
     gpu->setParams(params);
     llvm::outs() << llvm::left_justify("function", 12) << llvm::left_justify("result", 34)
                  << llvm::right_justify("rel err", 12) << llvm::right_justify("gpu ms", 10) << "\n";

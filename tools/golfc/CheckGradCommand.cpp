@@ -67,14 +67,7 @@ int runCheckGradCommand(int argc, char **argv) {
   }
 
   std::mt19937_64 rng(seed);
-  std::normal_distribution<double> normal(0.0, 0.5);
-  cpu::ParamStore params;
-  for (const plan::Param &param : p.params) {
-    std::vector<double> w(size_t(param.type.numel()));
-    for (double &x : w)
-      x = normal(rng);
-    params[param.name] = cpu::Tensor::fromDoubles(param.type.dtype, param.type.shape, w);
-  }
+  cpu::ParamStore params = randomParams(p, 0.5, cpu::Storage::F64, rng);
   std::vector<cpu::Tensor> inputs = randomTokens(p, *p.function("loss_grad"), rng);
   auto lossAt = [&]() -> std::optional<double> {
     auto out = ex->run("loss", inputs, params, error);

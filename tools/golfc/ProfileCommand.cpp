@@ -83,15 +83,7 @@ int runProfileCommand(int argc, char **argv) {
                  << llvm::format("%.0f", double(report.arenaBytes) / (1 << 20)) << " MiB, params "
                  << llvm::format("%.0f", double(report.paramBytes) / (1 << 20)) << " MiB\n";
     std::mt19937_64 rng(a.seed);
-    std::normal_distribution<double> normal(0.0, 0.02);
-    cpu::ParamStore params;
-    for (const plan::Param &param : p.params) {
-      std::vector<double> w(size_t(param.type.numel()));
-      for (double &x : w)
-        x = normal(rng);
-      params[param.name] =
-          cpu::Tensor::fromDoubles(param.type.dtype, param.type.shape, w).convertedTo(cpu::Storage::F32);
-    }
+    cpu::ParamStore params = randomParams(p, 0.02, cpu::Storage::F32, rng);
     gpu->setParams(params);
     for (const plan::Function &f : p.functions) {
       if (!only.empty() && f.name != only)

@@ -19,6 +19,20 @@ int64_t tokenIdBound(const plan::Plan &p) {
   return bound == INT64_MAX ? 2 : bound;
 }
 
+cpu::ParamStore randomParams(const plan::Plan &p, double stddev, cpu::Storage storage,
+                             std::mt19937_64 &rng) {
+  std::normal_distribution<double> normal(0.0, stddev);
+  cpu::ParamStore params;
+  for (const plan::Param &param : p.params) {
+    std::vector<double> w(size_t(param.type.numel()));
+    for (double &x : w)
+      x = normal(rng);
+    cpu::Tensor t = cpu::Tensor::fromDoubles(param.type.dtype, param.type.shape, w);
+    params[param.name] = t.storage() == storage ? t : t.convertedTo(storage);
+  }
+  return params;
+}
+
 std::vector<cpu::Tensor> randomTokens(const plan::Plan &p, const plan::Function &f,
                                       std::mt19937_64 &rng) {
   std::uniform_int_distribution<int32_t> token(0, int32_t(tokenIdBound(p) - 1));
