@@ -64,6 +64,9 @@ options:
                         PyTorch parity check (test/reference/), then stop
   --perturb=STD         with --dump-step: add N(0, STD^2) noise (fixed seed) to every
                         weight first, so zero-initialized layers get gradients
+  --save-init=DIR       write the initial weights to DIR/<param>.npy (float32)
+                        before the first step, so another trainer can start
+                        from the same point (bench/baseline_h100)
 )";
 
 struct Options {
@@ -73,7 +76,7 @@ struct Options {
   double perturb = 0;
   std::string trainData = kDefaultTrainData, valData = kDefaultValData,
               tokenizer = kDefaultTokenizer;
-  std::string runDir, resume, dumpStep;
+  std::string runDir, resume, dumpStep, saveInit;
 };
 
 int usage(const llvm::Twine &msg) {
@@ -126,6 +129,8 @@ std::optional<int> parse(int argc, char **argv, Options &o) {
         return usage("--perturb expects a standard deviation >= 0");
     } else if (auto v = args.value("--dump-step")) {
       o.dumpStep = v->str();
+    } else if (auto v = args.value("--save-init")) {
+      o.saveInit = v->str();
     } else if (auto v = args.value("--resume")) {
       o.resume = v->str();
     } else if (std::string bad = takeInput(a, o.compile.input); !bad.empty()) {
@@ -331,6 +336,13 @@ int runTrainCommand(int argc, char **argv) {
     init.trainTokens = &head;
     if (!train::initParams(p, params, error, init) || !averaging->start(params, error))
       return fail(error);
+    if (!o.saveInit.empty()) {
+      if (std::error_code ec = llvm::sys::fs::create_directories(o.saveInit))
+        return fail("cannot create " + o.saveInit + ": " + ec.message());
+      for (const auto &[name, t] : params)
+        if (!writeTensor(o.saveInit + "/" + name + ".npy", t, error))
+          return fail(error);
+    }
   }
 
   if (!o.dumpStep.empty()) {
