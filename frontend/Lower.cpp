@@ -192,7 +192,12 @@ mlir::OwningOpRef<mlir::ModuleOp> lowerToGolf(const Module &module,
   }
 
   mlir::DictionaryAttr train, eval;
-  for (const auto &[name, attr] : elab.sections()) {
+  for (auto [name, attr] : elab.sections()) {
+    if (name == "train" && options.autocast) {
+      mlir::NamedAttrList entries(attr);
+      entries.set("autocast", b.getStringAttr(*options.autocast));
+      attr = entries.getDictionary(&ctx);
+    }
     (*out)->setAttr("golf." + name, attr);
     if (name == "train")
       train = attr;

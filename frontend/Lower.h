@@ -18,6 +18,8 @@ struct LowerOptions {
   std::optional<int64_t> trainBatch;
   /// Sequences per evaluation batch; default from the eval section, else 8.
   std::optional<int64_t> evalBatch;
+  /// `--autocast=off|bf16`: replaces the train section's autocast setting.
+  std::optional<std::string> autocast;
 };
 
 /// Runs the program at compile time and builds a module with the parameters

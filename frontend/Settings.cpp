@@ -49,6 +49,7 @@ const std::vector<Section> &sections() {
         {"wallclock", "number", "600", "training time cap in seconds; 0 for none"},
         {"warmup_steps", "int", "0", "priming steps run before the clock and then undone (compile warm-up)"},
         {"grad_clip", "number", "0", "clip the global gradient norm to this; 0 for off"},
+        {"autocast", "choice:off|bf16", "off", "bf16: matrix products and attention read and return bf16, accumulating in fp32 (torch.autocast); off: fp32 throughout"},
         {"seed", "int", "1337", "seed of initialization and data order"},
         {"log_every", "int", "50", "steps between progress lines"},
         {"val_every", "int", "0", "steps between validation runs; 0 for only at the end"}},

@@ -83,6 +83,14 @@ LogicalResult CastOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
 OpFoldResult CastOp::fold(FoldAdaptor) {
   if (getInput().getType() == getType())
     return getInput();
+  // Widening and narrowing back is the identity: bf16 and f16 are subsets of
+  // f32, f32 of f64 (autocast's bf16 -> f32 -> bf16 between two products).
+  if (auto inner = getInput().getDefiningOp<CastOp>()) {
+    auto via = tensorOf(getInput().getType()).getElementType();
+    if (inner.getInput().getType() == getType() && (via.isF32() || via.isF64()) &&
+        via.getIntOrFloatBitWidth() > tensorOf(getType()).getElementType().getIntOrFloatBitWidth())
+      return inner.getInput();
+  }
   return {};
 }
 

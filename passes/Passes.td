@@ -66,6 +66,37 @@ def GolfInsertQat : Pass<"golf-insert-qat", "::mlir::ModuleOp"> {
 }
 
 //===----------------------------------------------------------------------===//
+// Precision
+//===----------------------------------------------------------------------===//
+
+def GolfAutocast : Pass<"golf-autocast", "::mlir::ModuleOp"> {
+  let summary = "Runs matrix products and attention in bf16 (torch.autocast)";
+  let description = [{
+    When the train section says `autocast = bf16`, every `golf.matmul`,
+    `golf.attention` and `golf.attention_grad` of every function reads its
+    float operands through `golf.cast` to bf16 and produces bf16 results,
+    which are cast back to their original type for the ops that read them.
+    The products accumulate in fp32 (cuBLASLt and the attention kernels do;
+    so does the CPU executor, which keeps the rounded bf16 values in fp32):
+    what PyTorch's autocast does for the records' trainers, so that the GPU
+    runs tensor-core products while the CPU executor computes the same
+    numbers as its oracle. Runs after golf-autodiff, so the backward
+    products are covered too and the casts of a value are shared by its
+    forward and backward readers (after CSE). With `autocast = off` (the
+    default) the pass does nothing.
+
+    Example, `%y = golf.matmul %x, %w {transpose_rhs}` on f32 values becomes:
+    ```mlir
+    %xb = golf.cast %x {to = bf16} : tensor<8x64xf32> -> tensor<8x64xbf16>
+    %wb = golf.cast %w {to = bf16} : tensor<32x64xf32> -> tensor<32x64xbf16>
+    %yb = golf.matmul %xb, %wb {transpose_rhs}
+        : tensor<8x64xbf16>, tensor<32x64xbf16> -> tensor<8x32xbf16>
+    %y = golf.cast %yb {to = f32} : tensor<8x32xbf16> -> tensor<8x32xf32>
+    ```
+  }];
+}
+
+//===----------------------------------------------------------------------===//
 // Contract
 //===----------------------------------------------------------------------===//
 

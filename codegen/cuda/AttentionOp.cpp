@@ -121,8 +121,13 @@ std::vector<Step> emitAttentionOp(Lowering &l, const plan::Op &op) {
   Dims d = dimsOf(l, op);
   int q = op.operands[0], k = op.operands[1], v = op.operands[2];
   int64_t groups = d.b * d.hkv, rows = d.g * d.t;
+  // Scores and their gradient come out of products in f32; the
+  // probabilities and dscores go back into products, next to operands of
+  // q's dtype (the op's verifier makes q, k, v and dy share it), so they are
+  // stored in that dtype: cuBLASLt multiplies equal types.
   plan::TensorType square{plan::DType::F32, {groups, rows, d.s}};
-  int scores = l.addTemporary(square), probs = l.addTemporary(square);
+  plan::TensorType operand{l.type(q).dtype, square.shape};
+  int scores = l.addTemporary(square), probs = l.addTemporary(operand);
   // scores = Qg @ K^T, per (batch, KV head).
   GemmCall qk{rows, d.s, d.d, false, true, groups, rows * d.d, d.s * d.d, rows * d.s};
   std::vector<Step> steps{gemm(l, op, "q k^T", q, k, scores, qk),
@@ -133,7 +138,7 @@ std::vector<Step> emitAttentionOp(Lowering &l, const plan::Op &op) {
     return steps;
   }
   int dy = op.operands[3];
-  int dprobs = l.addTemporary(square), dscores = l.addTemporary(square);
+  int dprobs = l.addTemporary(square), dscores = l.addTemporary(operand);
   GemmCall dyv{rows, d.s, d.dv, false, true, groups, rows * d.dv, d.s * d.dv, rows * d.s};
   steps.push_back(gemm(l, op, "dy v^T", dy, v, dprobs, dyv));
   steps.push_back(softmaxGradRows(l, op, probs, dprobs, dscores));

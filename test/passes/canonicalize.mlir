@@ -42,3 +42,20 @@ func.func @shapes(%x: tensor<2x3x4xf32>) -> tensor<24xf32> {
   %r2 = golf.reshape %r1 : tensor<6x4xf32> -> tensor<24xf32>
   return %r2 : tensor<24xf32>
 }
+
+// -----
+
+// Widening then narrowing back is the identity (bf16 ⊂ f32); narrowing then
+// widening rounds, so it stays.
+// CHECK-LABEL: func.func @cast_round_trip
+// CHECK-SAME: (%[[B:.+]]: tensor<4xbf16>, %[[F:.+]]: tensor<4xf32>)
+// CHECK-NEXT: %[[N:.+]] = golf.cast %[[F]] {to = bf16}
+// CHECK-NEXT: %[[W:.+]] = golf.cast %[[N]] {to = f32}
+// CHECK-NEXT: return %[[B]], %[[W]]
+func.func @cast_round_trip(%b: tensor<4xbf16>, %f: tensor<4xf32>) -> (tensor<4xbf16>, tensor<4xf32>) {
+  %w = golf.cast %b {to = f32} : tensor<4xbf16> -> tensor<4xf32>
+  %n = golf.cast %w {to = bf16} : tensor<4xf32> -> tensor<4xbf16>
+  %fn = golf.cast %f {to = bf16} : tensor<4xf32> -> tensor<4xbf16>
+  %fw = golf.cast %fn {to = f32} : tensor<4xbf16> -> tensor<4xf32>
+  return %n, %fw : tensor<4xbf16>, tensor<4xf32>
+}

@@ -66,6 +66,13 @@ inline bool parseLowerFlag(Args &args, LowerOptions &lower, std::string &error) 
       lower.overrides[name.str()] = text.str();
     return true;
   }
+  if (auto v = args.value("--autocast")) {
+    if (*v != "off" && *v != "bf16")
+      error = "--autocast expects off or bf16";
+    else
+      lower.autocast = v->str();
+    return true;
+  }
   for (auto [flag, slot] : {std::pair<const char *, std::optional<int64_t> *>{"--batch", &lower.trainBatch},
                             {"--eval-batch", &lower.evalBatch}}) {
     if (auto v = args.value(flag)) {

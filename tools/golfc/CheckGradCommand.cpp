@@ -31,6 +31,8 @@ gradient with fourth-order central differences of @loss at N sampled coordinates
 (default 8), step H x max(1, |w|) (default 1e-4). Prints the worst relative
 error per parameter; exits 1 if any exceeds T (default 1e-6). An error that
 does not move when H changes is the gradient's, not the difference quotient's.
+The program is compiled with autocast off: differences of bf16-rounded products
+measure the rounding, not the gradient.
 )";
 
 } // namespace
@@ -40,6 +42,7 @@ int runCheckGradCommand(int argc, char **argv) {
   double step = 1e-4;
   CheckArgs a;
   a.tolerance = 1e-6;
+  a.request.lower.autocast = "off";
   auto extra = [&](Args &args, std::string &error) {
     if (auto v = args.value("--samples")) {
       if (v->getAsInteger(10, samples) || samples <= 0)

@@ -126,6 +126,7 @@ int compileModel(const CompileRequest &request, CompileResult &result) {
         mlir::golf::GolfAutodiffOptions options;
         options.functions = functions;
         pm.addPass(mlir::golf::createGolfAutodiff(options));
+        pm.addPass(mlir::golf::createGolfAutocast());
         pm.addPass(mlir::createCanonicalizerPass());
         pm.addPass(mlir::createCSEPass());
         pm.addPass(mlir::golf::createGolfVerifyContract());

@@ -44,6 +44,8 @@ options:
   --set NAME=VALUE      override a top-level hyperparameter (repeatable)
   --batch=N             sequences per micro-batch (default: the train section's)
   --eval-batch=N        sequences per evaluation batch (default: the eval section's)
+  --autocast=off|bf16   bf16 matrix products and attention (default: the train
+                        section's autocast)
   --iterations=N        step cap (overrides the train section)
   --wallclock=S         training time cap in seconds (overrides; 0: none)
   --max-steps=N         stop this invocation after N more steps (checkpoint and

@@ -40,6 +40,7 @@ commands:
       --set NAME=VALUE        override a top-level hyperparameter (repeatable)
       --batch=N               sequences per training micro-batch
       --eval-batch=N          sequences per evaluation batch
+      --autocast=off|bf16     replace the train section's autocast (bf16 products)
       -o FILE                 write the output to FILE instead of stdout
   check FILE       every function on the GPU vs the CPU reference, tensor by tensor
                    (golfc check --help)
