@@ -17,13 +17,14 @@ namespace {
 
 class Adam final : public Optimizer {
 public:
-  bool decoupled = false;
-  double beta1 = 0.9, beta2 = 0.95, eps = 1e-8;
   std::vector<Tensor> m, v; // per slot; created at the first step
 
   void step(cpu::ParamStore &params, const cpu::ParamStore &grads, const StepContext &ctx,
             cpu::ThreadPool *pool) override {
-    const double t = double(steps + 1), lrNow = lr * ctx.lrMult;
+    const std::vector<Slot> &slots = spec.slots;
+    const bool decoupled = spec.decoupled();
+    const double beta1 = spec.beta1, beta2 = spec.beta2;
+    const double t = double(steps + 1), lrNow = spec.lr * ctx.lrMult;
     const double stepSize = lrNow / (1.0 - std::pow(beta1, t));
     const double bc2Sqrt = std::sqrt(1.0 - std::pow(beta2, t));
     m.resize(slots.size());
@@ -39,7 +40,7 @@ public:
       Tensor next = freshLike(p);
       Reader pr = reader(p), gr = reader(g), mr = reader(m[s]), vr = reader(v[s]);
       Writer mw = writer(m[s]), vw = writer(v[s]), nw = writer(next);
-      const double b1 = beta1, b2 = beta2, e = eps;
+      const double b1 = beta1, b2 = beta2, e = spec.eps;
       forElements(pool, p.numel(), [&](int64_t begin, int64_t end) {
         for (int64_t i = begin; i < end; ++i) {
           const double w = pr[i], grad = gr[i] + l2 * w;
@@ -57,16 +58,16 @@ public:
   void save(StateBlob &out, const std::string &prefix) const override {
     for (size_t s = 0; s < m.size(); ++s) {
       if (m[s].defined())
-        out.tensors[prefix + "exp_avg/" + slots[s].name] = copyOf(m[s]);
+        out.tensors[prefix + "exp_avg/" + spec.slots[s].name] = copyOf(m[s]);
       if (v[s].defined())
-        out.tensors[prefix + "exp_avg_sq/" + slots[s].name] = copyOf(v[s]);
+        out.tensors[prefix + "exp_avg_sq/" + spec.slots[s].name] = copyOf(v[s]);
     }
   }
 
   std::function<void()> prepareLoad(const StateBlob &in, const std::string &prefix,
                                     int64_t n) override {
     std::vector<Tensor> lm, lv;
-    for (const Slot &s : slots) {
+    for (const Slot &s : spec.slots) {
       lm.push_back(loadTensor(in, prefix, "exp_avg", s, n));
       lv.push_back(loadTensor(in, prefix, "exp_avg_sq", s, n));
     }
@@ -79,23 +80,9 @@ public:
 
 } // namespace
 
-std::unique_ptr<Optimizer> makeAdam(const plan::Json &d, const std::string &what,
-                                    bool decoupled) {
+std::unique_ptr<Optimizer> makeAdam(const OptimizerSpec &spec) {
   auto a = std::make_unique<Adam>();
-  a->decoupled = decoupled;
-  a->lr = jsonNumber(d, "lr", what);
-  if (d.contains("betas") && !d["betas"].is_null()) {
-    const plan::Json &b = d["betas"];
-    if (!b.is_array() || b.size() != 2 || !b[0].is_number() || !b[1].is_number())
-      fail(what + ": 'betas' must be a pair of numbers, got " + b.dump());
-    a->beta1 = b[0].get<double>();
-    a->beta2 = b[1].get<double>();
-  }
-  if (!(a->beta1 >= 0 && a->beta1 < 1 && a->beta2 >= 0 && a->beta2 < 1))
-    fail(what + ": betas must be in [0, 1)");
-  a->eps = jsonNumberOr(d, "eps", 1e-8, what);
-  // Settings.cpp's defaults: adam 0 (L2), adamw 0.01 (decoupled).
-  a->wd = jsonNumberOr(d, "wd", decoupled ? 0.01 : 0.0, what);
+  a->spec = spec;
   return a;
 }
 

@@ -19,21 +19,13 @@ namespace {
 
 class Muon final : public Optimizer {
 public:
-  double momentum = 0.95;
-  std::optional<double> warmupStart;
-  int64_t warmupSteps = 0;
-  bool nesterov = true;
-  int nsSteps = 5;
-  bool rowNormalize = false;
   std::vector<Tensor> buffers; // per slot; created at the first step
-
-  double momentumAt(int64_t step) const override {
-    return warmupStart ? warmupMomentum(*warmupStart, momentum, warmupSteps, step) : momentum;
-  }
 
   void step(cpu::ParamStore &params, const cpu::ParamStore &grads, const StepContext &ctx,
             cpu::ThreadPool *pool) override {
-    const double mu = momentumAt(ctx.step), lrNow = lr * ctx.lrMult;
+    const std::vector<Slot> &slots = spec.slots;
+    const double mu = spec.momentumAt(ctx.step), lrNow = spec.lr * ctx.lrMult;
+    const bool nesterov = spec.nesterov;
     buffers.resize(slots.size());
     // (1) buf = mu*buf + g; u = g + mu*buf (Nesterov) or buf.
     std::vector<Tensor> inputs(slots.size()), outputs(slots.size());
@@ -51,7 +43,7 @@ public:
           uw.set(i, nesterov ? gr[i] + mu * br[i] : br[i]); // br[i] is the new buf
         }
       });
-      if (rowNormalize)
+      if (spec.rowNormalize)
         normalizeRows(u);
       inputs[s] = u;
       outputs[s] = Tensor::allocate(DType::F32, p.shape(), p.storage());
@@ -73,10 +65,10 @@ public:
       const Tensor &u = inputs[job.slot];
       Tensor &o = outputs[job.slot];
       if (u.storage() == Storage::F32)
-        detail::newtonSchulzMatrix<float>(u.data<float>() + job.offset, rows, cols, nsSteps,
+        detail::newtonSchulzMatrix<float>(u.data<float>() + job.offset, rows, cols, spec.nsSteps,
                                           o.data<float>() + job.offset, inner, {});
       else
-        detail::newtonSchulzMatrix<double>(u.data<double>() + job.offset, rows, cols, nsSteps,
+        detail::newtonSchulzMatrix<double>(u.data<double>() + job.offset, rows, cols, spec.nsSteps,
                                            o.data<double>() + job.offset, inner, {});
     };
     if (pool && jobs.size() > 1)
@@ -109,24 +101,18 @@ public:
   void save(StateBlob &out, const std::string &prefix) const override {
     for (size_t s = 0; s < buffers.size(); ++s)
       if (buffers[s].defined())
-        out.tensors[prefix + "momentum/" + slots[s].name] = copyOf(buffers[s]);
+        out.tensors[prefix + "momentum/" + spec.slots[s].name] = copyOf(buffers[s]);
   }
 
   std::function<void()> prepareLoad(const StateBlob &in, const std::string &prefix,
                                     int64_t n) override {
     std::vector<Tensor> loaded;
-    for (const Slot &s : slots)
+    for (const Slot &s : spec.slots)
       loaded.push_back(loadTensor(in, prefix, "momentum", s, n));
     return [this, loaded = std::move(loaded)]() mutable { buffers = std::move(loaded); };
   }
 
 private:
-  /// [rows, cols] of each matrix of a slot (the two trailing dims).
-  static std::pair<int64_t, int64_t> matrixDims(const Slot &s) {
-    const Shape &shape = s.type.shape;
-    return {shape[shape.size() - 2], shape.back()};
-  }
-
   /// MuonEq-R: each row of each matrix divided by max(||row||, 1e-7).
   static void normalizeRows(Tensor &u) {
     const int64_t cols = u.shape().back(), rows = cols ? u.numel() / cols : 0;
@@ -145,21 +131,9 @@ private:
 
 } // namespace
 
-std::unique_ptr<Optimizer> makeMuon(const plan::Json &d, const std::string &what) {
+std::unique_ptr<Optimizer> makeMuon(const OptimizerSpec &spec) {
   auto m = std::make_unique<Muon>();
-  m->lr = jsonNumber(d, "lr", what);
-  m->momentum = jsonNumberOr(d, "momentum", 0.95, what);
-  if (d.contains("momentum_warmup_start") && !d["momentum_warmup_start"].is_null())
-    m->warmupStart = jsonNumber(d, "momentum_warmup_start", what);
-  m->warmupSteps = jsonIntOr(d, "momentum_warmup_steps", 0, what);
-  m->nesterov = jsonBoolOr(d, "nesterov", true, what);
-  int64_t ns = jsonIntOr(d, "ns_steps", 5, what);
-  if (ns < 0 || ns > 100)
-    fail(what + ": ns_steps must be in 0..100, got " + std::to_string(ns));
-  m->nsSteps = int(ns);
-  m->wd = jsonNumberOr(d, "wd", 0.0, what);
-  m->rowNormalize = jsonBoolOr(d, "row_normalize", false, what);
-  jsonBoolOr(d, "parallel", false, what); // checked only: no numeric effect here
+  m->spec = spec;
   return m;
 }
 

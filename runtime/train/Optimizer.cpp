@@ -27,10 +27,9 @@ cpu::Tensor Optimizer::loadTensor(const StateBlob &in, const std::string &prefix
   if (it == in.tensors.end()) {
     if (steps == 0)
       return {};
-    fail("optimizer state has no " + what + " of '" + slot.name + "' for " + kind +
-         "(group = " + group + ")");
+    fail("optimizer state has no " + what + " of '" + slot.name + "' for " + spec.describe());
   }
-  expectShape(it->second, slot.type.shape, kind + " " + what + " of '" + slot.name + "'");
+  expectShape(it->second, slot.type.shape, spec.kind + " " + what + " of '" + slot.name + "'");
   // Own a copy: the blob's tensors may be shared with the caller.
   return copyOf(it->second);
 }
@@ -39,9 +38,7 @@ struct Optimizers::Impl {
   std::vector<std::unique_ptr<Optimizer>> all;
   std::unique_ptr<cpu::ThreadPool> pool;
 
-  std::string prefix(size_t i) const {
-    return std::to_string(i) + "." + all[i]->kind + "." + all[i]->group + "/";
-  }
+  std::string prefix(size_t i) const { return statePrefix(all[i]->spec, i); }
 };
 
 Optimizers::Optimizers(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -53,44 +50,8 @@ std::optional<Optimizers> Optimizers::create(const plan::Plan &plan, std::string
                                              int threads) {
   auto impl = std::make_unique<Impl>();
   bool ok = guard(error, [&] {
-    auto list = plan.train.find("optimizers");
-    if (list == plan.train.end() || !list->is_array() || list->empty())
-      fail("train: no optimizers (train[\"optimizers\"] must be a non-empty list)");
-    std::map<std::string, Optimizer *> byGroup;
-    for (const plan::Json &d : *list) {
-      std::string kind = jsonString(d, "kind", "train optimizer");
-      std::string group = jsonString(d, "group", kind + "(...)");
-      std::string what = kind + "(group = " + group + ")";
-      std::unique_ptr<Optimizer> opt;
-      if (kind == "muon")
-        opt = makeMuon(d, what);
-      else if (kind == "adam" || kind == "adamw")
-        opt = makeAdam(d, what, kind == "adamw");
-      else
-        fail("train: unknown optimizer '" + kind + "' (optimizers: muon, adam, adamw)");
-      opt->kind = kind;
-      opt->group = group;
-      if (!byGroup.emplace(group, opt.get()).second)
-        fail("group '" + group + "' has two optimizers (" + byGroup[group]->kind + " and " +
-             kind + ")");
-      impl->all.push_back(std::move(opt));
-    }
-    for (const plan::Param &p : plan.params) {
-      auto it = byGroup.find(p.group);
-      if (it == byGroup.end())
-        fail("no optimizer updates parameter group '" + p.group + "' (parameter '" + p.name +
-             "')");
-      if (!plan::isFloat(p.type.dtype))
-        fail("parameter '" + p.name + "' is not a float tensor and cannot be optimized");
-      Optimizer &o = *it->second;
-      if (o.kind == "muon" && p.type.shape.size() < 2)
-        fail(o.kind + "(group = " + o.group + ") updates matrices; parameter '" + p.name +
-             "' has shape " + cpu::shapeString(p.type.shape));
-      o.slots.push_back({p.name, p.type, p.wd.value_or(o.wd)});
-    }
-    for (const auto &o : impl->all)
-      if (o->slots.empty())
-        fail(o->kind + "(group = " + o->group + "): no parameter is in that group");
+    for (OptimizerSpec &spec : readOptimizerSpecs(plan))
+      impl->all.push_back(spec.isMuon() ? makeMuon(spec) : makeAdam(spec));
     if (threads < 1)
       fail("optimizers need at least one thread");
     if (threads > 1)
@@ -112,7 +73,7 @@ bool Optimizers::step(cpu::ParamStore &params, const cpu::ParamStore &grads,
     if (ctx.step < 0)
       fail("step index must be >= 0");
     for (const auto &o : impl_->all)
-      for (const Slot &s : o->slots) {
+      for (const Slot &s : o->spec.slots) {
         auto p = params.find(s.name);
         if (p == params.end())
           fail("parameter '" + s.name + "' is missing from the parameters");
@@ -131,16 +92,16 @@ bool Optimizers::step(cpu::ParamStore &params, const cpu::ParamStore &grads,
 
 double Optimizers::momentumAt(const std::string &group, int64_t step) const {
   for (const auto &o : impl_->all)
-    if (o->group == group)
-      return o->momentumAt(step);
+    if (o->spec.group == group)
+      return o->spec.momentumAt(step);
   return 0;
 }
 
 std::vector<OptimizerInfo> Optimizers::describe() const {
   std::vector<OptimizerInfo> out;
   for (const auto &o : impl_->all) {
-    OptimizerInfo info{o->kind, o->group, o->lr, {}, o->steps};
-    for (const Slot &s : o->slots)
+    OptimizerInfo info{o->spec.kind, o->spec.group, o->spec.lr, {}, o->steps};
+    for (const Slot &s : o->spec.slots)
       info.params.push_back(s.name);
     out.push_back(std::move(info));
   }
@@ -152,7 +113,7 @@ StateBlob Optimizers::saveState() const {
   for (size_t i = 0; i < impl_->all.size(); ++i) {
     const Optimizer &o = *impl_->all[i];
     std::string prefix = impl_->prefix(i);
-    out.meta[prefix] = {{"kind", o.kind}, {"group", o.group}, {"steps", o.steps}};
+    out.meta[prefix] = {{"kind", o.spec.kind}, {"group", o.spec.group}, {"steps", o.steps}};
     o.save(out, prefix);
   }
   return out;
@@ -166,8 +127,8 @@ bool Optimizers::loadState(const StateBlob &state, std::string &error) {
       known.insert(prefix);
       const Optimizer &o = *impl_->all[i];
       if (!state.meta.is_object() || !state.meta.contains(prefix))
-        fail("saved optimizer state has no " + o.kind + "(group = " + o.group +
-             ") (the checkpoint's optimizers differ from this run's)");
+        fail("saved optimizer state has no " + o.spec.describe() +
+             " (the checkpoint's optimizers differ from this run's)");
     }
     for (const auto &[key, value] : state.meta.items())
       if (!known.count(key))

@@ -9,17 +9,11 @@
 
 #include "runtime/cpu/ThreadPool.h"
 #include "runtime/train/Optimizer.h"
+#include "runtime/train/OptimizerSpec.h"
 
 #include <functional>
 
 namespace golf::train {
-
-/// A parameter an optimizer updates.
-struct Slot {
-  std::string name;
-  plan::TensorType type;
-  double wd = 0; // the parameter's own wd, else its optimizer's
-};
 
 class Optimizer {
 public:
@@ -34,12 +28,7 @@ public:
   /// throw, so a set of optimizers loads all or nothing.
   virtual std::function<void()> prepareLoad(const StateBlob &in, const std::string &prefix,
                                             int64_t steps) = 0;
-  virtual double momentumAt(int64_t /*step*/) const { return 0; }
-
-  std::string kind, group;
-  double lr = 0;
-  double wd = 0; // default for slots whose parameter has no wd of its own
-  std::vector<Slot> slots;
+  OptimizerSpec spec;
   int64_t steps = 0;
 
 protected:
@@ -50,12 +39,9 @@ protected:
                          const Slot &slot, int64_t steps) const;
 };
 
-/// The optimizer a settings object describes ("what" names it in messages),
-/// without slots: the caller adds them, resolving each slot's wd from the
-/// parameter's own wd or the optimizer's `wd`.
-std::unique_ptr<Optimizer> makeMuon(const plan::Json &settings, const std::string &what);
-std::unique_ptr<Optimizer> makeAdam(const plan::Json &settings, const std::string &what,
-                                    bool decoupled);
+/// The optimizer of `spec` (kind muon, or adam/adamw), with no state yet.
+std::unique_ptr<Optimizer> makeMuon(const OptimizerSpec &spec);
+std::unique_ptr<Optimizer> makeAdam(const OptimizerSpec &spec);
 
 /// A state tensor of `slot`'s dtype and shape in `storage`, zeros.
 cpu::Tensor zeroState(const Slot &slot, cpu::Storage storage);
