@@ -4,10 +4,10 @@
 #include "codegen/cuda/Print.h"
 #include "runtime/cuda/Error.h"
 #include "runtime/cuda/Gemm.h"
+#include "runtime/cuda/HostTensor.h"
 #include "runtime/cuda/Memory.h"
 #include "runtime/cuda/Module.h"
 #include "runtime/cuda/Stream.h"
-#include "runtime/support/NarrowFloat.h"
 
 #include <chrono>
 #include <cstring>
@@ -20,78 +20,6 @@ namespace {
 
 double secondsSince(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
-
-/// Host bytes of `t` (F32 storage, or I32) in the GPU layout of `dtype`.
-std::vector<char> deviceBytes(const cpu::Tensor &t, plan::DType dtype) {
-  int64_t n = t.numel();
-  std::vector<char> out(size_t(n) * cudagen::elementBytes(dtype));
-  if (!plan::isFloat(dtype)) {
-    std::memcpy(out.data(), t.raw(), out.size());
-    return out;
-  }
-  cpu::Tensor f = t.storage() == cpu::Storage::F32 ? t : t.convertedTo(cpu::Storage::F32);
-  const float *p = f.data<float>();
-  switch (dtype) {
-  case plan::DType::F32:
-    std::memcpy(out.data(), p, out.size());
-    break;
-  case plan::DType::BF16:
-    for (int64_t i = 0; i < n; ++i) {
-      uint16_t b = bf16Bits(p[i]);
-      std::memcpy(out.data() + 2 * i, &b, 2);
-    }
-    break;
-  case plan::DType::F16:
-    for (int64_t i = 0; i < n; ++i) {
-      uint16_t h = halfBits(p[i]);
-      std::memcpy(out.data() + 2 * i, &h, 2);
-    }
-    break;
-  default:
-    for (int64_t i = 0; i < n; ++i) {
-      double d = p[i];
-      std::memcpy(out.data() + 8 * i, &d, 8);
-    }
-  }
-  return out;
-}
-
-cpu::Tensor hostTensor(const void *bytes, const plan::TensorType &type) {
-  int64_t n = type.numel();
-  if (!plan::isFloat(type.dtype)) {
-    cpu::Tensor t = cpu::Tensor::allocate(type.dtype, type.shape, cpu::Storage::I32);
-    std::memcpy(t.raw(), bytes, size_t(n) * 4);
-    return t;
-  }
-  cpu::Tensor t = cpu::Tensor::allocate(type.dtype, type.shape, cpu::Storage::F32);
-  float *p = t.data<float>();
-  const char *b = static_cast<const char *>(bytes);
-  for (int64_t i = 0; i < n; ++i) {
-    switch (type.dtype) {
-    case plan::DType::F32:
-      std::memcpy(&p[i], b + 4 * i, 4);
-      break;
-    case plan::DType::BF16: {
-      uint16_t h;
-      std::memcpy(&h, b + 2 * i, 2);
-      p[i] = bf16Value(h);
-      break;
-    }
-    case plan::DType::F16: {
-      uint16_t h;
-      std::memcpy(&h, b + 2 * i, 2);
-      p[i] = halfValue(h);
-      break;
-    }
-    default: {
-      double d;
-      std::memcpy(&d, b + 8 * i, 8);
-      p[i] = float(d);
-    }
-    }
-  }
-  return t;
 }
 
 ElemType elemType(plan::DType d, const std::string &where) {
@@ -122,7 +50,6 @@ struct Function {
   const plan::Function *source;
   cudagen::FunctionProgram program;
   cudagen::BufferPlan buffers;
-  DeviceBuffer arena;
   std::vector<void *> address;                    // per value id; nullptr: not in device memory
   std::vector<std::vector<BoundLaunch>> launches; // per step
   std::vector<GemmShape> gemms;                   // per step (kind Gemm)
@@ -138,6 +65,7 @@ struct Executor::Impl {
   Stream stream;
   Event start, stop;
   std::map<std::string, DeviceBuffer> params;
+  DeviceBuffer arena; // shared by every function (they run one at a time)
   std::vector<Function> functions;
   double lastMs = 0;
 
@@ -177,7 +105,7 @@ void Executor::Impl::runSteps(const Function &f, const std::vector<Event> *marks
     }
     for (size_t k = 0; k < step.program.scratchBytes.size(); ++k)
       if (step.program.scratchZeroed[k])
-        check(cudaMemsetAsync(static_cast<char *>(f.arena.data()) + f.buffers.scratchOffset[i][k], 0,
+        check(cudaMemsetAsync(static_cast<char *>(arena.data()) + f.buffers.scratchOffset[i][k], 0,
                               step.program.scratchBytes[k], s),
               "cudaMemsetAsync (scratch)");
     for (const BoundLaunch &l : f.launches[i])
@@ -193,6 +121,16 @@ std::unique_ptr<Executor> Executor::create(const plan::Plan &plan, const DeviceI
   impl->plan = plan;
   impl->options = options;
   auto t0 = std::chrono::steady_clock::now();
+  if (!options.functions.empty()) {
+    std::vector<plan::Function> kept;
+    for (const std::string &name : options.functions) {
+      const plan::Function *f = impl->plan.function(name);
+      if (!f)
+        throw std::runtime_error("plan has no function '" + name + "'");
+      kept.push_back(*f);
+    }
+    impl->plan.functions = std::move(kept);
+  }
   std::vector<cudagen::FunctionProgram> programs = cudagen::lowerPlan(impl->plan, options.lowering);
   report.lowerSeconds = secondsSince(t0);
   std::vector<KernelSource> sources;
@@ -210,15 +148,22 @@ std::unique_ptr<Executor> Executor::create(const plan::Plan &plan, const DeviceI
     impl->params.emplace(p.name, DeviceBuffer(bytes));
     report.paramBytes += bytes;
   }
+  std::vector<cudagen::BufferPlan> plans;
+  uint64_t arenaBytes = 0;
+  for (size_t i = 0; i < programs.size(); ++i) {
+    plans.push_back(cudagen::planBuffers(programs[i], impl->plan.functions[i].args,
+                                         impl->plan.functions[i].results));
+    arenaBytes = std::max(arenaBytes, plans.back().arenaBytes);
+    report.naiveBytes += plans.back().naiveBytes;
+  }
+  impl->arena = DeviceBuffer(arenaBytes);
+  report.arenaBytes = arenaBytes;
+  char *arena = static_cast<char *>(impl->arena.data());
   for (size_t i = 0; i < programs.size(); ++i) {
     Function f;
     f.source = &impl->plan.functions[i];
     f.program = std::move(programs[i]);
-    f.buffers = cudagen::planBuffers(f.program, f.source->args, f.source->results);
-    f.arena = DeviceBuffer(f.buffers.arenaBytes);
-    report.arenaBytes += f.buffers.arenaBytes;
-    report.naiveBytes += f.buffers.naiveBytes;
-    char *arena = static_cast<char *>(f.arena.data());
+    f.buffers = std::move(plans[i]);
     f.address.assign(f.program.values.size(), nullptr);
     for (size_t v = 0; v < f.address.size(); ++v)
       if (f.buffers.offset[v] >= 0)
@@ -287,7 +232,7 @@ void Executor::Impl::upload(const Function &f, const std::vector<cpu::Tensor> &a
                              " arguments, got " + std::to_string(args.size()));
   cudaStream_t s = stream.get();
   if (options.poison)
-    check(cudaMemsetAsync(f.arena.data(), 0xff, f.arena.bytes(), s), "cudaMemsetAsync (poison)");
+    check(cudaMemsetAsync(arena.data(), 0xff, f.buffers.arenaBytes, s), "cudaMemsetAsync (poison)");
   for (size_t i = 0; i < args.size(); ++i) {
     const plan::TensorType &t = plan.values[size_t(src.args[i])];
     if (args[i].shape() != t.shape)
@@ -345,6 +290,51 @@ std::vector<cpu::Tensor> Executor::run(const std::string &name, const std::vecto
 }
 
 double Executor::lastRunMs() const { return impl_->lastMs; }
+
+cpu::ParamStore Executor::params() const {
+  cpu::ParamStore out;
+  for (const plan::Param &p : impl_->plan.params) {
+    const DeviceBuffer &b = impl_->params.at(p.name);
+    std::vector<char> bytes(b.bytes());
+    copyToHost(bytes.data(), b.data(), bytes.size());
+    out[p.name] = hostTensor(bytes.data(), p.type);
+  }
+  return out;
+}
+
+bool Executor::hasFunction(const std::string &name) const {
+  for (const Function &f : impl_->functions)
+    if (f.program.function == name)
+      return true;
+  return false;
+}
+
+void *Executor::paramAddress(const std::string &name) const {
+  auto it = impl_->params.find(name);
+  if (it == impl_->params.end())
+    throw std::runtime_error("plan has no parameter '" + name + "'");
+  return it->second.data();
+}
+
+std::vector<void *> Executor::argAddresses(const std::string &name) const {
+  const Function &f = impl_->function(name);
+  std::vector<void *> out;
+  for (int v : f.source->args)
+    out.push_back(impl_->pointer(f, v));
+  return out;
+}
+
+std::vector<void *> Executor::resultAddresses(const std::string &name) const {
+  const Function &f = impl_->function(name);
+  std::vector<void *> out;
+  for (int v : f.source->results)
+    out.push_back(impl_->pointer(f, v));
+  return out;
+}
+
+void Executor::enqueue(const std::string &name) { impl_->runSteps(impl_->function(name)); }
+
+cudaStream_t Executor::stream() const { return impl_->stream.get(); }
 
 Executor::Executor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Executor::~Executor() = default;

@@ -3,9 +3,16 @@
 // The GPU counterpart of cpu::Executor: create() lowers every function of a
 // plan (codegen/cuda), compiles the distinct kernels with NVRTC in parallel
 // (through the on-disk cache), loads them and plans each function's device
-// memory as one arena. Parameters live in their own device buffers, uploaded
-// by setParams(); run() uploads the arguments, replays the steps on one
-// stream and downloads the results.
+// memory. Functions run one at a time on one stream, so they share one
+// arena, as large as the largest function's plan: a function's results stay
+// valid until the next run of any function. Parameters live in their own
+// device buffers, uploaded by setParams(); run() uploads the arguments,
+// replays the steps on the stream and downloads the results.
+//
+// The training step (TrainStep.h) drives functions without host copies:
+// it writes arguments at argAddresses(), enqueue()s the function, reads
+// results at resultAddresses() and updates parameters in place at
+// paramAddress(), all on stream().
 //
 //   auto ex = cuda::Executor::create(plan, device, {}, report);
 //   ex->setParams(params);                       // cpu::ParamStore
@@ -22,6 +29,8 @@
 #include "runtime/cuda/Device.h"
 #include "runtime/cuda/Nvrtc.h"
 
+#include <cuda_runtime_api.h>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,13 +43,17 @@ struct ExecutorOptions {
   /// kernel forgot to write cannot pass a check (golfc check).
   bool poison = false;
   cudagen::LowerOptions lowering;
+  /// Only these functions of the plan (all when empty): a trainer needs no
+  /// arena or kernels for @loss.
+  std::vector<std::string> functions;
 };
 
 struct CompileReport {
   int kernels = 0;     // distinct kernels
   NvrtcStats nvrtc;    // compiled vs cached, seconds
   double lowerSeconds = 0, loadSeconds = 0;
-  uint64_t arenaBytes = 0, naiveBytes = 0, paramBytes = 0; // over all functions
+  uint64_t arenaBytes = 0; // the shared arena: the largest function's plan
+  uint64_t naiveBytes = 0, paramBytes = 0; // over all functions
 };
 
 class Executor {
@@ -55,6 +68,20 @@ public:
   std::vector<cpu::Tensor> run(const std::string &function, const std::vector<cpu::Tensor> &args);
   /// Milliseconds the last run's steps took on the GPU (events around them).
   double lastRunMs() const;
+
+  /// Every parameter, downloaded (F32 storage, rounded to its dtype).
+  cpu::ParamStore params() const;
+  bool hasFunction(const std::string &function) const;
+  void *paramAddress(const std::string &name) const;
+  /// Device addresses of a function's arguments and results (in the
+  /// shared arena; results of gradient functions are not parameters).
+  std::vector<void *> argAddresses(const std::string &function) const;
+  std::vector<void *> resultAddresses(const std::string &function) const;
+  /// Enqueues a function's steps on stream() with whatever its argument
+  /// buffers hold; nothing is copied or awaited. Capturable into a graph
+  /// once the function has run once (GEMM tuning, kernel attributes).
+  void enqueue(const std::string &function);
+  cudaStream_t stream() const;
 
   /// One step's share of a profiled run.
   struct StepTime {

@@ -6,6 +6,7 @@
 #include "runtime/cuda/Memory.h"
 #include "runtime/cuda/Stream.h"
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <vector>
@@ -197,10 +198,13 @@ Gemm &Gemm::operator=(Gemm &&) noexcept = default;
 size_t Gemm::tunedShapes() const { return impl_->plans.size(); }
 
 const GemmTuning &Gemm::run(const GemmShape &shape, const void *A, const void *B, void *C,
-                            cudaStream_t stream) {
-  const std::array<uint32_t, 3> align = {alignment(A, shape.strideA, shape.batch, shape.a),
-                                         alignment(B, shape.strideB, shape.batch, shape.b),
-                                         alignment(C, shape.strideC, shape.batch, shape.c)};
+                            cudaStream_t stream, const void *addend) {
+  const void *in = addend ? addend : C;
+  const std::array<uint32_t, 3> align = {
+      alignment(A, shape.strideA, shape.batch, shape.a),
+      alignment(B, shape.strideB, shape.batch, shape.b),
+      std::min(alignment(C, shape.strideC, shape.batch, shape.c),
+               alignment(in, shape.strideC, shape.batch, shape.c))};
   const Key key = keyOf(shape, align);
   auto it = impl_->plans.find(key);
   if (it == impl_->plans.end()) {
@@ -210,11 +214,11 @@ const GemmTuning &Gemm::run(const GemmShape &shape, const void *A, const void *B
     if (capturing != cudaStreamCaptureStatusNone)
       throw CudaError(describe(shape) +
                       ": first run inside a graph capture; run each shape once before capturing");
-    it = impl_->plans.emplace(key, impl_->tune(shape, align, A, B, C, stream)).first;
+    it = impl_->plans.emplace(key, impl_->tune(shape, align, A, B, in, stream)).first;
   }
   const Plan &p = it->second;
   // The cached path: no allocation, no synchronization (graph-capturable).
-  cublasStatus_t st = impl_->matmul(p, p.algo, shape, A, B, C, C, stream);
+  cublasStatus_t st = impl_->matmul(p, p.algo, shape, A, B, in, C, stream);
   if (st != CUBLAS_STATUS_SUCCESS)
     check(st, (describe(shape) + ": cublasLtMatmul").c_str());
   return p.tuning;

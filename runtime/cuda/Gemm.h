@@ -69,8 +69,10 @@ public:
   /// Enqueues the product on `stream`. The first run of a shape (per pointer
   /// alignment class) tunes it, which allocates and synchronizes: do it before
   /// graph capture (inside a capture it throws). Returns that shape's tuning.
+  /// With `addend`, beta scales that matrix (same type and layout as C, may
+  /// not overlap it) instead of C's old contents: C = alpha*AB + beta*addend.
   const GemmTuning &run(const GemmShape &shape, const void *A, const void *B, void *C,
-                        cudaStream_t stream);
+                        cudaStream_t stream, const void *addend = nullptr);
 
   /// Number of (shape, alignment) entries tuned so far.
   size_t tunedShapes() const;
