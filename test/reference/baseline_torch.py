@@ -19,7 +19,9 @@ dtype:
   torch.bfloat16 the real trainer's layout: tok_emb stored bf16, every other
                  parameter f32 and cast to the activation dtype at use, so the
                  residual stream and matmuls run in bf16 (the trainer gets the
-                 same from autocast) and rms_norm's default eps is bf16's 2^-7.
+                 same from autocast). rms_norm's default eps stays float32's
+                 machine epsilon (F.rms_norm computes bf16 in float32 and takes
+                 that type's epsilon, eager and compiled), not bf16's 2^-7.
                  Logits are upcast to f32 for the loss. Approximate only: the
                  trainer's CUDA autocast kernels are not reproduced bit for bit.
 
@@ -52,15 +54,16 @@ def rms_norm(x: torch.Tensor, eps: Optional[float] = None) -> torch.Tensor:
 
 
 def rope_tables(seq_len: int, head_dim: int, base: float, dtype: torch.dtype,
-                table_dtype: torch.dtype = torch.float32):
-    """cos/sin [1, 1, T, D/2] for positions 0..T-1.
+                table_dtype: torch.dtype = torch.float32, device=None):
+    """cos/sin [1, 1, T, D/2] for positions 0..T-1, on `device` (default: the CPU).
 
     Like the trainer's `Rotary`: inv_freq = 1/base^(arange(0, D, 2)/D), angles
     and cos/sin computed in `table_dtype` (the trainer: float32), then cast to
     the activation dtype.
     """
-    inv_freq = 1.0 / (base ** (torch.arange(0, head_dim, 2, dtype=table_dtype) / head_dim))
-    t = torch.arange(seq_len, dtype=table_dtype)
+    inv_freq = 1.0 / (base ** (torch.arange(0, head_dim, 2, dtype=table_dtype, device=device)
+                               / head_dim))
+    t = torch.arange(seq_len, dtype=table_dtype, device=device)
     freqs = torch.outer(t, inv_freq)
     return freqs.cos()[None, None].to(dtype), freqs.sin()[None, None].to(dtype)
 
@@ -74,8 +77,9 @@ def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.T
 
 class Block(nn.Module):
     def __init__(self, dim: int, heads: int, kv_heads: int, mlp_mult: int,
-                 param_dtype: torch.dtype, norm_eps: Optional[float]):
+                 param_dtype: torch.dtype, norm_eps: Optional[float], sdpa_gqa: bool = False):
         super().__init__()
+        self.sdpa_gqa = sdpa_gqa
         if dim % heads or heads % kv_heads:
             raise ValueError(f"dim {dim} / heads {heads} / kv_heads {kv_heads} do not divide")
         self.heads, self.kv_heads = heads, kv_heads
@@ -118,10 +122,13 @@ class Block(nn.Module):
         q = apply_rope(q, cos, sin)
         k = apply_rope(k, cos, sin)
         q = q * self.q_gain.to(dt)[None, :, None, None]
-        if Hkv != H:  # GQA: query head h reads KV head h // (H / Hkv)
-            k = k.repeat_interleave(H // Hkv, dim=1)
-            v = v.repeat_interleave(H // Hkv, dim=1)
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)  # scale 1/sqrt(D)
+        if Hkv != H and self.sdpa_gqa:  # the same, inside SDPA (flash on the GPU)
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)
+        else:
+            if Hkv != H:  # GQA: query head h reads KV head h // (H / Hkv)
+                k = k.repeat_interleave(H // Hkv, dim=1)
+                v = v.repeat_interleave(H // Hkv, dim=1)
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True)  # scale 1/sqrt(D)
         y = y.transpose(1, 2).reshape(B, T, C)
         x = x + self.attn_scale.to(dt) * F.linear(y, self.wo.to(dt))
         u = torch.relu(F.linear(rms_norm(x, eps), self.w_fc.to(dt))).square()
@@ -135,7 +142,11 @@ class BaselineGPT(nn.Module):
                  kv_heads: int = 4, mlp_mult: int = 2, rope_base: float = 10000.0,
                  softcap: float = 30.0, dtype: torch.dtype = torch.float32,
                  norm_eps: Optional[float] = None,
-                 rope_table_dtype: torch.dtype = torch.float32):
+                 rope_table_dtype: torch.dtype = torch.float32,
+                 sdpa_gqa: bool = False):
+        """sdpa_gqa: GQA by SDPA's enable_gqa (what the trainer does; flash
+        attention on the GPU) instead of repeat_interleave (the default; the
+        self-test checks that the two agree)."""
         super().__init__()
         if dtype not in (torch.float32, torch.float64, torch.bfloat16):
             raise ValueError(f"unsupported dtype {dtype}")
@@ -152,7 +163,8 @@ class BaselineGPT(nn.Module):
         self.tok_emb = nn.Parameter(torch.zeros(vocab, dim, dtype=dtype))
         self.skip_weights = nn.Parameter(torch.zeros(self.skips_used, dim, dtype=param_dtype))
         self.blocks = nn.ModuleList(
-            Block(dim, heads, kv_heads, mlp_mult, param_dtype, norm_eps) for _ in range(layers))
+            Block(dim, heads, kv_heads, mlp_mult, param_dtype, norm_eps, sdpa_gqa)
+            for _ in range(layers))
 
     # -- forward ---------------------------------------------------------------
 
@@ -163,7 +175,7 @@ class BaselineGPT(nn.Module):
         x = rms_norm(x, eps)
         x0 = x
         cos, sin = rope_tables(ids.shape[-1], self.dim // self.heads, self.rope_base, dt,
-                               self.rope_table_dtype)
+                               self.rope_table_dtype, device=ids.device)
         skips: List[torch.Tensor] = []
         for i in range(self.encoder_layers):
             x = self.blocks[i](x, x0, cos, sin)
@@ -318,12 +330,15 @@ class Muon(HandOptimizer):
     """Per matrix: buf = mu buf + g; u = g + mu buf (Nesterov) or buf;
     [MuonEq-R: rows of u / max(|row|, 1e-7)]; O = NS5(u) * max(1, rows/cols)^0.5;
     W *= 1 - lr wd (decoupled); W -= lr O.  `step(train_step)` sets mu from the
-    momentum warm-up."""
+    momentum warm-up. `ns_impl` replaces zeropower_via_newtonschulz5 (same
+    signature), e.g. by a torch.compile'd copy of it as the trainer does."""
 
     def __init__(self, params, lr: float, momentum: float = 0.95,
                  momentum_warmup_start: Optional[float] = None, momentum_warmup_steps: int = 0,
                  nesterov: bool = True, ns_steps: int = 5, wd: float = 0.0,
-                 row_normalize: bool = False, ns_dtype: torch.dtype = torch.float32):
+                 row_normalize: bool = False, ns_dtype: torch.dtype = torch.float32,
+                 ns_impl=None):
+        self.ns_impl = ns_impl or zeropower_via_newtonschulz5
         super().__init__(params, dict(lr=lr, momentum=momentum,
                                       momentum_warmup_start=momentum_warmup_start,
                                       momentum_warmup_steps=momentum_warmup_steps,
@@ -350,7 +365,7 @@ class Muon(HandOptimizer):
                 u = g.add(buf, alpha=mu) if group["nesterov"] else buf
                 if group["row_normalize"]:
                     u = u / u.norm(dim=-1, keepdim=True).clamp_min(1e-7)
-                o = zeropower_via_newtonschulz5(u, steps=group["ns_steps"], dtype=group["ns_dtype"])
+                o = self.ns_impl(u, steps=group["ns_steps"], dtype=group["ns_dtype"])
                 o = o * max(1.0, p.size(-2) / p.size(-1)) ** 0.5
                 if wd:
                     p.mul_(1.0 - lr * wd)
@@ -398,11 +413,16 @@ class Adam(HandOptimizer):
 
 def build_optimizers(model: nn.Module, optimizers: Iterable[Dict], groups: Dict[str, str],
                      lr_multiplier: float = 1.0, param_wd: Optional[Dict[str, float]] = None,
-                     ns_dtype: torch.dtype = torch.float32):
+                     ns_dtype: torch.dtype = torch.float32, ns_impl=None,
+                     torch_adam: Optional[Dict] = None):
     """One optimizer per golfc optimizer dict ({"kind": "muon"|"adam"|"adamw",
     "group": ..., "lr": ..., ...}); `groups` maps every parameter name to its
     group; `param_wd` holds per-parameter wd overrides. Returns a list of
-    optimizers; raises ValueError when a parameter has no optimizer."""
+    optimizers; raises ValueError when a parameter has no optimizer.
+    `ns_impl`: see Muon. `torch_adam`: None for the hand-written Adam/AdamW
+    (default), else torch.optim.Adam/AdamW with these extra keyword arguments
+    (e.g. {"fused": True}, as the trainer does on the GPU; the same math, which
+    selftest.py checks)."""
     params = dict(model.named_parameters())
     param_wd = param_wd or {}
     unknown = sorted(set(groups) - set(params))
@@ -434,7 +454,12 @@ def build_optimizers(model: nn.Module, optimizers: Iterable[Dict], groups: Dict[
                                nesterov=bool(spec.get("nesterov", True)),
                                ns_steps=int(spec.get("ns_steps", 5)),
                                row_normalize=bool(spec.get("row_normalize", False)),
-                               ns_dtype=ns_dtype))
+                               ns_dtype=ns_dtype, ns_impl=ns_impl))
+        elif kind in ("adam", "adamw") and torch_adam is not None:
+            cls = torch.optim.AdamW if kind == "adamw" else torch.optim.Adam
+            result.append(cls([{"params": g["params"], "weight_decay": g["wd"]} for g in pgroups],
+                              lr=lr, betas=tuple(spec.get("betas", (0.9, 0.95))),
+                              eps=float(spec.get("eps", 1e-8)), **torch_adam))
         elif kind in ("adam", "adamw"):
             result.append(Adam(pgroups, lr=lr, betas=tuple(spec.get("betas", (0.9, 0.95))),
                                eps=float(spec.get("eps", 1e-8)), decoupled=(kind == "adamw")))

@@ -4,7 +4,8 @@
 - parameter names, order and count (17,059,912) against examples/baseline.golf;
 - the model's loss and gradients against a second, independently written forward
   (explicit masks, a per-head loop with kv head h // (H/Hkv), logsumexp CE), float64;
-- SDPA with enable_gqa equals the repeat_interleave path;
+- SDPA with enable_gqa equals the repeat_interleave path, in the model too (sdpa_gqa);
+- build_optimizers with torch.optim's Adam/AdamW (torch_adam) = the hand-written ones;
 - the hand-written Adam/AdamW against torch.optim.Adam/AdamW (3 steps, weight decay);
 - Newton-Schulz against a literal port of the trainer's function, Muon's momentum
   warm-up and two Muon steps against arithmetic written out here;
@@ -26,8 +27,8 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from baseline_torch import (NS_COEFFS, Adam, BaselineGPT, Muon, muon_momentum,  # noqa: E402
-                            zeropower_via_newtonschulz5)
+from baseline_torch import (NS_COEFFS, Adam, BaselineGPT, Muon, build_optimizers,  # noqa: E402
+                            muon_momentum, step_all, zeropower_via_newtonschulz5)
 
 F32_EPS = float(torch.finfo(torch.float32).eps)
 results = []
@@ -169,6 +170,19 @@ def main():
     b = F.scaled_dot_product_attention(q, k.repeat_interleave(4, 1), v.repeat_interleave(4, 1),
                                        is_causal=True)
     check("SDPA enable_gqa = repeat_interleave", rel(a, b) < 1e-14, f"{rel(a, b):.1e}")
+    # The model's sdpa_gqa option (bench/baseline_h100/torch_train.py) = the default path.
+    ma = BaselineGPT(vocab=48, dim=32, layers=3, heads=4, kv_heads=2, dtype=torch.float64)
+    ma.init_weights(seed=7, zero_init=False, jitter=0.2, emb_std=0.5)
+    mb = BaselineGPT(vocab=48, dim=32, layers=3, heads=4, kv_heads=2, dtype=torch.float64,
+                     sdpa_gqa=True)
+    mb.load_state_dict(ma.state_dict())
+    ids = torch.randint(0, 48, (2, 11))
+    la, lb = ma(ids[:, :-1], ids[:, 1:]), mb(ids[:, :-1], ids[:, 1:])
+    la.backward()
+    lb.backward()
+    worst = max(rel(pb.grad, pa.grad) for pa, pb in zip(ma.parameters(), mb.parameters()))
+    check("BaselineGPT(sdpa_gqa=True) = repeat_interleave path (loss, grads)",
+          rel(lb, la) < 1e-14 and worst < 1e-12, f"loss {rel(lb, la):.1e}, worst grad {worst:.1e}")
 
     # -- Adam / AdamW against torch.optim ---------------------------------------------
     for decoupled, torch_cls in ((False, torch.optim.Adam), (True, torch.optim.AdamW)):
@@ -257,6 +271,29 @@ def main():
           m16.tok_emb.dtype == torch.bfloat16 and m16.blocks[0].wq.dtype == torch.float32
           and l16.dtype == torch.float32 and abs(l16.item() - l32.item()) < 0.05 * l32.item(),
           f"{l16.item():.4f} vs {l32.item():.4f}")
+
+    # -- build_optimizers(torch_adam=...) = the hand-written Adam -----------------------------
+    specs = [{"kind": "muon", "group": "matrix", "lr": 0.04},
+             {"kind": "adam", "group": "embed", "lr": 0.05, "betas": [0.9, 0.95], "eps": 1e-8},
+             {"kind": "adamw", "group": "scalar", "lr": 0.04, "wd": 0.1}]
+    after = []
+    for torch_adam in (None, {"foreach": False}):
+        m = BaselineGPT(vocab=32, dim=32, layers=2, heads=2, kv_heads=1)
+        m.init_weights(seed=4, zero_init=False, jitter=0.1, emb_std=0.3)
+        groups = {n: ("embed" if n == "tok_emb" else "matrix" if p.ndim == 2 and n != "skip_weights"
+                      and not n.endswith("resid_mix") else "scalar")
+                  for n, p in m.named_parameters()}
+        opts = build_optimizers(m, specs, groups, torch_adam=torch_adam)
+        ids = torch.randint(0, 32, (2, 9), generator=torch.Generator().manual_seed(2))
+        for step in range(3):
+            for o in opts:
+                o.zero_grad()
+            m(ids[:, :-1], ids[:, 1:]).backward()
+            step_all(opts, step)
+        after.append({n: p.detach().clone() for n, p in m.named_parameters()})
+    worst = max(rel(after[1][n], after[0][n]) for n in after[0])
+    check("build_optimizers(torch_adam={...}) = hand-written Adam/AdamW (3 steps)", worst < 1e-6,
+          f"worst rel {worst:.1e}")
 
     # -- informational ---------------------------------------------------------------------
     G = torch.randn(1024, 512, dtype=torch.float64)
