@@ -262,9 +262,10 @@ def Golf_ReduceMaxOp : Golf_ReduceOp<"reduce_max", "the maximum">;
 def Golf_RmsNormOp : Golf_SameTypeOp<"rms_norm"> {
   let summary = "RMS normalization over the last axis, no learned gain";
   let description = [{
-    `x / sqrt(mean(x^2, last axis) + eps)`. Without `eps` the machine epsilon
-    of the element type is used, as PyTorch's `F.rms_norm(x, eps=None)` does
-    (the baseline relies on it).
+    `x / sqrt(mean(x^2, last axis) + eps)`. Without `eps`, PyTorch's
+    `F.rms_norm(x, eps=None)` default: the epsilon of its computation type,
+    float32's 2^-23 for bf16, f16 and f32 inputs, float64's for f64 (the
+    baseline relies on it: its bf16 embedding has RMS 0.005).
 
     Example:
     ```mlir

@@ -10,17 +10,7 @@ namespace {
 double epsOf(const plan::Op &op, plan::DType d) {
   if (op.attrs.contains("eps"))
     return op.attrs.at("eps").get<double>();
-  // The CPU executor's default: the machine epsilon of the input's dtype.
-  switch (d) {
-  case plan::DType::BF16:
-    return 0x1p-7;
-  case plan::DType::F16:
-    return 0x1p-10;
-  case plan::DType::F64:
-    return DBL_EPSILON;
-  default:
-    return FLT_EPSILON;
-  }
+  return plan::rmsNormDefaultEps(d);
 }
 
 } // namespace

@@ -12,13 +12,12 @@ namespace golf::cpu {
 
 namespace {
 
-/// eps as given, or the machine epsilon of the input dtype (F.rms_norm's
-/// eps=None, which the baseline relies on).
+/// eps as given, or F.rms_norm's default (plan::rmsNormDefaultEps).
 double epsOf(const KernelCtx &ctx, DType dtype) {
   std::optional<double> eps = ctx.optF64("eps");
   if (eps && *eps < 0)
     fail("eps must be >= 0");
-  return eps ? *eps : machineEpsilon(dtype);
+  return eps ? *eps : plan::rmsNormDefaultEps(dtype);
 }
 
 int64_t rowWidth(const Tensor &x) {

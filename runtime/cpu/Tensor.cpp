@@ -198,17 +198,4 @@ double roundToDType(double x, DType dtype) {
   }
 }
 
-double machineEpsilon(DType dtype) {
-  switch (dtype) {
-  case DType::BF16:
-    return 0x1p-7;
-  case DType::F16:
-    return 0x1p-10;
-  case DType::F64:
-    return DBL_EPSILON;
-  default:
-    return FLT_EPSILON;
-  }
-}
-
 } // namespace golf::cpu

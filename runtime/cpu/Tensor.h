@@ -108,8 +108,6 @@ private:
 /// subnormals kept, overflow to infinity). F32 rounds to float; F64 and the
 /// integer dtypes return x unchanged.
 double roundToDType(double x, DType dtype);
-/// Machine epsilon of a float dtype (torch.finfo(dtype).eps).
-double machineEpsilon(DType dtype);
 
 } // namespace golf::cpu
 

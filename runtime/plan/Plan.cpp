@@ -6,6 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/plan/Plan.h"
+
+#include <cfloat>
 #include "runtime/support/Files.h"
 
 #include <cstdio>
@@ -54,6 +56,10 @@ std::optional<DType> parseDType(std::string_view name) {
 }
 
 bool isFloat(DType t) { return t != DType::I32 && t != DType::I1; }
+
+double rmsNormDefaultEps(DType input) {
+  return input == DType::F64 ? DBL_EPSILON : double(FLT_EPSILON);
+}
 
 int64_t TensorType::numel() const {
   int64_t n = 1;

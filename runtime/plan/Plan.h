@@ -29,6 +29,11 @@ enum class DType : uint8_t { F32, BF16, F16, F64, I32, I1 };
 const char *dtypeName(DType t);
 std::optional<DType> parseDType(std::string_view name);
 bool isFloat(DType t);
+/// rms_norm's eps when the op has none. PyTorch's F.rms_norm(eps=None) takes
+/// the epsilon of its computation type, float32 for bf16, f16 and f32
+/// inputs (float64 for f64): 2^-23, not bf16's 2^-7, so a bf16 embedding
+/// with small weights is still normalized to unit RMS.
+double rmsNormDefaultEps(DType input);
 
 struct TensorType {
   DType dtype = DType::F32;

@@ -76,13 +76,28 @@ bool Averaging::start(const cpu::ParamStore &params, std::string &error) {
   });
 }
 
+bool Averaging::emaDue(int64_t stepsDone) const {
+  return ema_ && stepsDone % ema_->every == 0;
+}
+
+bool Averaging::swaDue(int64_t stepsDone, double lrMult) const {
+  return swa_ && lrMult < swa_->below && stepsDone % swa_->every == 0;
+}
+
+Averaging Averaging::withoutEma() const {
+  Averaging a = *this;
+  a.ema_.reset();
+  a.shadow_.clear();
+  return a;
+}
+
 bool Averaging::afterStep(const cpu::ParamStore &params, int64_t stepsDone, double lrMult,
                           std::string &error) {
   return guard(error, [&] {
     if (!started_)
       fail("averaging: afterStep before start");
-    bool emaNow = ema_ && stepsDone % ema_->every == 0;
-    bool swaNow = swa_ && lrMult < swa_->below && stepsDone % swa_->every == 0;
+    bool emaNow = emaDue(stepsDone);
+    bool swaNow = swaDue(stepsDone, lrMult);
     if (!emaNow && !swaNow)
       return;
     // Check everything before changing anything.

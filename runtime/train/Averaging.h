@@ -50,6 +50,16 @@ public:
 
   bool hasEma() const { return ema_.has_value(); }
   bool hasSwa() const { return swa_.has_value(); }
+  /// The EMA's decay per update (when hasEma()).
+  double emaDecay() const { return ema_ ? ema_->decay : 0.0; }
+  /// Whether afterStep(stepsDone, lrMult) updates the EMA / takes a SWA
+  /// snapshot (a GPU trainer updates its own EMA and downloads the weights
+  /// only for snapshots).
+  bool emaDue(int64_t stepsDone) const;
+  bool swaDue(int64_t stepsDone, double lrMult) const;
+  /// This averaging without its EMA directive (the GPU trainer keeps the
+  /// EMA on the device and the SWA sums here).
+  Averaging withoutEma() const;
 
   /// (Re)starts: the EMA shadow becomes a copy of `params`, SWA is emptied.
   bool start(const cpu::ParamStore &params, std::string &error);

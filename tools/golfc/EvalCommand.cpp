@@ -113,7 +113,8 @@ int runEvalCommand(int argc, char **argv) {
   if (!val)
     return fail(error);
   auto ex = cpu::Executor::create(p, cpu::Precision::F32, error);
-  auto r = ex ? evaluate(*ex, *weights, val->tokens, val->luts, error) : std::nullopt;
+  auto r = ex ? evaluate(ex->plan(), cpuScorer(*ex, *weights), val->tokens, val->luts, error)
+              : std::nullopt;
   if (!r)
     return fail(error);
   llvm::outs() << "model            " << p.model << " (artifact " << bytes->size() << " bytes, "

@@ -1,4 +1,4 @@
-//===- Evaluate.cpp - val_loss and val_bpb on the CPU executor ------------===//
+//===- Evaluate.cpp - val_loss and val_bpb of a plan's @nll --------------===//
 #include "Evaluate.h"
 
 #include "runtime/data/TokenStream.h"
@@ -28,11 +28,24 @@ std::optional<Validation> loadValidation(const std::string &pattern, const std::
   return Validation{std::move(*tokens), model->byteLuts(vocab)};
 }
 
-std::optional<EvalResult> evaluate(cpu::Executor &executor, const cpu::ParamStore &params,
+NllScorer cpuScorer(cpu::Executor &executor, const cpu::ParamStore &params) {
+  return [&executor, &params](const std::vector<int32_t> &ids, const std::vector<int32_t> &targets,
+                              std::vector<double> &nll, std::string &error) {
+    const plan::Plan &p = executor.plan();
+    const std::vector<int64_t> &shape = p.values[p.function("nll")->args[0]].shape;
+    auto out = executor.run("nll", {cpu::Tensor::fromInts(shape, ids), cpu::Tensor::fromInts(shape, targets)},
+                            params, error);
+    if (!out)
+      return false;
+    nll = (*out)[0].toDoubles();
+    return true;
+  };
+}
+
+std::optional<EvalResult> evaluate(const plan::Plan &p, const NllScorer &score,
                                    const std::vector<uint16_t> &tokens,
                                    const data::ByteLuts &luts, std::string &error) {
   auto start = std::chrono::steady_clock::now();
-  const plan::Plan &p = executor.plan();
   const plan::Function *nll = p.function("nll");
   if (!nll || nll->args.size() != 2) {
     error = "the plan has no @nll(ids, targets) function";
@@ -64,13 +77,9 @@ std::optional<EvalResult> evaluate(cpu::Executor &executor, const cpu::ParamStor
         targets[b * seqLen + i] = tokens[w.start + i + 1];
       }
     }
-    auto out = executor.run("nll",
-                            {cpu::Tensor::fromInts({batch, seqLen}, ids),
-                             cpu::Tensor::fromInts({batch, seqLen}, targets)},
-                            params, error);
-    if (!out)
+    std::vector<double> values;
+    if (!score(ids, targets, values, error))
       return std::nullopt;
-    std::vector<double> values = (*out)[0].toDoubles();
     for (size_t b = 0; b < count; ++b)
       acc.addWindow((*windows)[first + b], tokens.data(), values.data() + b * seqLen);
   }

@@ -1,10 +1,11 @@
-//===- Evaluate.h - val_loss and val_bpb on the CPU executor ----*- C++ -*-===//
+//===- Evaluate.h - val_loss and val_bpb of a plan's @nll ------*- C++ -*-===//
 #ifndef GOLF_TOOLS_GOLFC_EVALUATE_H
 #define GOLF_TOOLS_GOLFC_EVALUATE_H
 
 #include "runtime/cpu/Executor.h"
 #include "runtime/data/Tokenizer.h"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,9 +41,18 @@ std::optional<Validation> loadValidation(const std::string &pattern, const std::
                                          int64_t vocab, std::optional<int64_t> limit,
                                          std::string &error);
 
-std::optional<EvalResult> evaluate(cpu::Executor &executor, const cpu::ParamStore &params,
+/// Scores one batch of @nll's argument shape [batch, seq] (row-major ids
+/// and targets): every position's negative log-likelihood into `nll`.
+using NllScorer = std::function<bool(const std::vector<int32_t> &ids,
+                                     const std::vector<int32_t> &targets, std::vector<double> &nll,
+                                     std::string &error)>;
+
+std::optional<EvalResult> evaluate(const plan::Plan &plan, const NllScorer &score,
                                    const std::vector<uint16_t> &tokens,
                                    const data::ByteLuts &luts, std::string &error);
+
+/// @nll on the CPU reference executor with `params` (which must outlive it).
+NllScorer cpuScorer(cpu::Executor &executor, const cpu::ParamStore &params);
 
 } // namespace golf
 

@@ -1,16 +1,19 @@
 //===- TrainCommand.cpp - golfc train -------------------------------------===//
 //
-// The training loop on the CPU reference executor: the train section's
-// optimizers, schedules, gradient accumulation and clipping, weight
-// averaging; the baseline's data loader; val_bpb on the validation split;
-// atomic checkpoints that resume bit for bit; a progress line, a JSON log
-// and a summary. The GPU runtime will run the same loop over its executor.
+// The training loop: the train section's schedules, gradient accumulation,
+// the baseline's data loader, val_bpb on the validation split, atomic
+// checkpoints that resume bit for bit (on the CPU), a progress line, a JSON
+// log and a summary. The step itself (gradients, clipping, optimizers,
+// weight averaging) runs on a Trainer: the CPU reference executor or the
+// GPU (Trainer.h).
 //
 //===----------------------------------------------------------------------===//
 #include "TrainCommand.h"
 #include "Args.h"
 #include "Compile.h"
 #include "Evaluate.h"
+#include "Flops.h"
+#include "Trainer.h"
 
 #include "runtime/data/TokenStream.h"
 #include "runtime/support/Files.h"
@@ -35,12 +38,15 @@ namespace {
 
 const char *kUsage = R"(usage: golfc train FILE [options]
 
-FILE is a .golf source or a plan from 'golfc compile --emit=plan'. Trains it on the CPU reference executor (exact, slow: for small models,
-tests and machines without a GPU), evaluates val_loss / val_bpb on the
-validation split and writes RUN_DIR/{log.jsonl, summary.txt, checkpoint.ckpt,
-plan.json}.
+FILE is a .golf source or a plan from 'golfc compile --emit=plan'. Trains it
+on the GPU when there is one (the whole step as a CUDA graph), else on the
+CPU reference executor (exact, slow: for small models, tests and machines
+without a GPU); evaluates val_loss / val_bpb on the validation split and
+writes RUN_DIR/{log.jsonl, summary.txt, checkpoint.ckpt, plan.json}.
 
 options:
+  --device=auto|gpu|cpu where to train (default auto: the GPU if golfc was
+                        built with CUDA and one is usable, else the CPU)
   --set NAME=VALUE      override a top-level hyperparameter (repeatable)
   --batch=N             sequences per micro-batch (default: the train section's)
   --eval-batch=N        sequences per evaluation batch (default: the eval section's)
@@ -79,6 +85,7 @@ struct Options {
   std::string trainData = kDefaultTrainData, valData = kDefaultValData,
               tokenizer = kDefaultTokenizer;
   std::string runDir, resume, dumpStep, saveInit;
+  std::string device = "auto";
 };
 
 int usage(const llvm::Twine &msg) {
@@ -133,6 +140,10 @@ std::optional<int> parse(int argc, char **argv, Options &o) {
       o.dumpStep = v->str();
     } else if (auto v = args.value("--save-init")) {
       o.saveInit = v->str();
+    } else if (auto v = args.value("--device")) {
+      if (*v != "auto" && *v != "gpu" && *v != "cpu")
+        return usage("--device must be auto, gpu or cpu");
+      o.device = v->str();
     } else if (auto v = args.value("--resume")) {
       o.resume = v->str();
     } else if (std::string bad = takeInput(a, o.compile.input); !bad.empty()) {
@@ -285,11 +296,8 @@ int runTrainCommand(int argc, char **argv) {
   if (!writeFileAtomic(o.runDir + "/plan.json", plan::serializePlan(p), error))
     return fail(error);
 
-  auto ex = cpu::Executor::create(p, cpu::Precision::F32, error);
-  auto optimizers = ex ? train::Optimizers::create(p, error) : std::nullopt;
-  auto schedule = optimizers ? train::Schedule::create(p.train, error) : std::nullopt;
-  auto averaging = schedule ? train::Averaging::create(p.train, error) : std::nullopt;
-  if (!averaging)
+  auto schedule = train::Schedule::create(p.train, error);
+  if (!schedule)
     return fail(error);
   // Late QAT: golf-insert-qat built @loss_qat_grad; steps whose LR
   // multiplier is below the qat threshold run it instead of @loss_grad.
@@ -317,15 +325,15 @@ int runTrainCommand(int argc, char **argv) {
   double entropy = unigramEntropy(head);
   data::DistributedTokenLoader loader(std::move(*stream));
 
-  cpu::ParamStore params;
+  TrainState init;
   int64_t step = 0;
   double elapsed = 0;
-  if (!o.resume.empty()) {
+  bool resumed = !o.resume.empty();
+  if (resumed) {
     auto ckpt = train::loadCheckpoint(o.resume, p.model, fingerprint, error);
-    if (!ckpt || !optimizers->loadState(ckpt->optimizer, error) ||
-        !averaging->loadState(ckpt->averaging, error))
+    if (!ckpt)
       return fail(error);
-    params = std::move(ckpt->params);
+    init = {std::move(ckpt->params), std::move(ckpt->optimizer), std::move(ckpt->averaging)};
     step = ckpt->step;
     elapsed = ckpt->elapsedSeconds;
     // The loader is deterministic: replaying its batches restores its place.
@@ -334,23 +342,27 @@ int runTrainCommand(int argc, char **argv) {
       if (!loader.nextBatch(micro * seqLen, 0, 1, skipped, error))
         return fail(error);
   } else {
-    train::InitOptions init;
-    init.trainTokens = &head;
-    if (!train::initParams(p, params, error, init) || !averaging->start(params, error))
+    train::InitOptions initOptions;
+    initOptions.trainTokens = &head;
+    if (!train::initParams(p, init.params, error, initOptions))
       return fail(error);
     if (!o.saveInit.empty()) {
       if (std::error_code ec = llvm::sys::fs::create_directories(o.saveInit))
         return fail("cannot create " + o.saveInit + ": " + ec.message());
-      for (const auto &[name, t] : params)
+      for (const auto &[name, t] : init.params)
         if (!writeTensor(o.saveInit + "/" + name + ".npy", t, error))
           return fail(error);
     }
   }
 
   if (!o.dumpStep.empty()) {
+    auto ex = cpu::Executor::create(p, cpu::Precision::F32, error);
+    auto optimizers = ex ? train::Optimizers::create(p, error) : std::nullopt;
+    if (!optimizers || (resumed && !optimizers->loadState(init.optimizer, error)))
+      return fail(error);
     std::mt19937_64 rng(12345);
     std::normal_distribution<double> noise(0.0, o.perturb);
-    for (auto &[name, t] : params) {
+    for (auto &[name, t] : init.params) {
       std::vector<double> w = t.toDoubles();
       for (double &x : w)
         x += o.perturb > 0 ? noise(rng) : 0.0;
@@ -358,26 +370,42 @@ int runTrainCommand(int argc, char **argv) {
     }
     data::Batch first;
     if (!loader.nextBatch(micro * seqLen, 0, 1, first, error) ||
-        !dumpStep(o.dumpStep, p, *ex, params, *optimizers, step,
+        !dumpStep(o.dumpStep, p, *ex, init.params, *optimizers, step,
                   schedule->lrMultiplier(step, elapsed), first, micro, seqLen, error))
       return fail(error);
     llvm::outs() << "wrote one step of " << p.model << " to " << o.dumpStep << "\n";
     return 0;
   }
 
+  std::unique_ptr<Trainer> trainer;
+  if (o.device != "cpu") {
+    trainer = makeGpuTrainer(p, error);
+    if (!trainer && o.device == "gpu")
+      return fail("--device=gpu: " + error);
+    if (!trainer)
+      llvm::errs() << "golfc train: training on the CPU reference executor: " << error << "\n";
+  }
+  if (!trainer && !(trainer = makeCpuTrainer(p, error)))
+    return fail(error);
+  if (!trainer->start(init, resumed, error))
+    return fail(error);
+  init = {};
+  const bool onCpu = trainer->describe() == "CPU reference executor";
+
   JsonLog log;
-  if (!log.open(o.runDir + "/log.jsonl", !o.resume.empty(), error))
+  if (!log.open(o.runDir + "/log.jsonl", resumed, error))
     return fail(error);
   int64_t logEvery = o.logEvery.value_or(p.train.value("log_every", int64_t(50)));
   int64_t valEvery = p.train.value("val_every", int64_t(0));
   int64_t total = p.train.value("iterations", int64_t(0));
+  const double flopsPerToken = trainFlopsPerToken(p);
   log.write({{"event", "start"}, {"model", p.model}, {"fingerprint", fingerprint},
              {"step", step}, {"micro_batch", micro}, {"seq_len", seqLen},
-             {"accumulation", accumulation}, {"executor", "cpu"},
-             {"unigram_entropy", entropy}});
+             {"accumulation", accumulation}, {"executor", trainer->describe()},
+             {"flops_per_token", flopsPerToken}, {"unigram_entropy", entropy}});
   llvm::errs() << "golfc train: " << p.model << ", " << p.params.size() << " parameter tensors, "
                << accumulation << " x " << micro << " x " << seqLen << " tokens per step, "
-               << total << " steps max, CPU reference executor\n";
+               << total << " steps max, " << trainer->describe() << "\n";
 
   // Validation data is optional for a training run: without it the run
   // says so and reports no val_bpb.
@@ -388,10 +416,10 @@ int runTrainCommand(int argc, char **argv) {
     if (!val)
       llvm::errs() << "golfc train: warning: no validation (" << valError << ")\n";
   }
-  auto validate = [&](const cpu::ParamStore &weights, const char *what) -> std::optional<EvalResult> {
+  auto validate = [&](const cpu::ParamStore *weights, const char *what) -> std::optional<EvalResult> {
     if (!val)
       return std::nullopt;
-    auto r = evaluate(*ex, weights, val->tokens, val->luts, error);
+    auto r = trainer->evaluate(weights, *val, error);
     if (!r)
       return std::nullopt;
     llvm::errs() << llvm::format("golfc train: %s val_loss %.4f val_bpb %.4f (%.0f targets, %.1f s)\n",
@@ -402,102 +430,132 @@ int runTrainCommand(int argc, char **argv) {
     return r;
   };
   auto checkpoint = [&]() -> bool {
+    auto s = trainer->state(error);
+    if (!s)
+      return false;
     train::Checkpoint c;
     c.model = p.model;
     c.fingerprint = fingerprint;
     c.step = step;
     c.elapsedSeconds = elapsed;
-    c.params = params;
-    c.optimizer = optimizers->saveState();
-    c.averaging = averaging->saveState();
+    c.params = std::move(s->params);
+    c.optimizer = std::move(s->optimizer);
+    c.averaging = std::move(s->averaging);
     return train::saveCheckpoint(c, o.runDir + "/checkpoint.ckpt", error);
   };
 
-  train::GradAccumulator acc;
-  data::Batch batch;
-  double lastLoss = NAN, firstLoss = NAN;
+  // Steps whose loss the host has not read yet: the GPU reports losses
+  // only when asked, at log steps (and at least every 1024 steps).
+  struct Pending {
+    double lrMult;
+    bool qat;
+    double seconds; // the host's time in step(): GPU steps overlap, two in flight
+  };
+  std::vector<Pending> pending;
+  int64_t firstPending = step;
+  double lastLoss = NAN, firstLoss = NAN, lastNorm = NAN;
   double windowTokens = 0, windowSeconds = 0;
-  double gradClip = p.train.value("grad_clip", 0.0);
+  auto drain = [&]() -> bool {
+    auto stats = trainer->stats(firstPending, firstPending + int64_t(pending.size()), error);
+    if (!stats)
+      return false;
+    for (size_t i = 0; i < stats->size(); ++i) {
+      const StepStats &s = (*stats)[i];
+      int64_t at = firstPending + int64_t(i);
+      if (!std::isfinite(s.loss) || !std::isfinite(s.gradNorm)) {
+        error = "step " + std::to_string(at) + ": the loss or gradient is not finite (loss " +
+                std::to_string(s.loss) + "); lower the learning rate";
+        return false;
+      }
+      if (std::isnan(firstLoss))
+        firstLoss = s.loss;
+      lastLoss = s.loss;
+      lastNorm = s.gradNorm;
+      log.write({{"event", "step"}, {"step", at + 1}, {"loss", s.loss}, {"lr_mult", pending[i].lrMult},
+                 {"grad_norm", s.gradNorm}, {"qat", pending[i].qat},
+                 {"step_ms", 1e3 * pending[i].seconds}});
+    }
+    firstPending += int64_t(pending.size());
+    pending.clear();
+    return true;
+  };
+
+  std::vector<data::Batch> batches(static_cast<size_t>(accumulation));
   int64_t stopAt = o.maxSteps ? step + *o.maxSteps : INT64_MAX;
   while (!schedule->shouldStop(step, elapsed) && step < stopAt) {
     auto t0 = std::chrono::steady_clock::now();
     double lrMult = schedule->lrMultiplier(step, elapsed);
     bool qatNow = haveQat && schedule->qatActive(lrMult);
-    acc.clear();
-    double lossSum = 0;
-    for (int64_t k = 0; k < accumulation; ++k) {
+    for (data::Batch &batch : batches)
       if (!loader.nextBatch(micro * seqLen, 0, 1, batch, error))
         return fail(error);
-      cpu::ParamStore grads;
-      auto loss = lossAndGrads(*ex, p, qatNow ? "loss_qat_grad" : "loss_grad", batch, micro,
-                               seqLen, params, grads, error);
-      if (!loss)
-        return fail("step " + std::to_string(step) + ": " + error);
-      lossSum += *loss;
-      if (!acc.add(grads, error))
-        return fail(error);
-    }
-    cpu::ParamStore grads = acc.mean();
-    auto norm = train::clipGradNorm(grads, gradClip, error);
-    if (!norm)
-      return fail(error);
-    lastLoss = lossSum / double(accumulation);
-    if (!std::isfinite(lastLoss) || !std::isfinite(*norm))
-      return fail("step " + std::to_string(step) + ": the loss or gradient is not finite "
-                  "(loss " + std::to_string(lastLoss) + "); lower the learning rate");
-    if (std::isnan(firstLoss))
-      firstLoss = lastLoss;
-    if (!optimizers->step(params, grads, {step, lrMult}, error) ||
-        !averaging->afterStep(params, step + 1, lrMult, error))
-      return fail(error);
+    if (!trainer->step(qatNow ? "loss_qat_grad" : "loss_grad", batches, step, lrMult, error))
+      return fail("step " + std::to_string(step) + ": " + error);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    pending.push_back({lrMult, qatNow, seconds});
     elapsed += seconds;
     windowSeconds += seconds;
     windowTokens += double(accumulation * micro * seqLen);
     ++step;
     bool last = schedule->shouldStop(step, elapsed) || step == stopAt;
-    if (step % logEvery == 0 || step == 1 || last) {
+    bool logNow = step % logEvery == 0 || step == 1 || last;
+    if ((logNow || onCpu || pending.size() >= 1024) && !drain())
+      return fail(error);
+    if (logNow) {
       double rate = windowTokens / std::max(windowSeconds, 1e-9);
       double perStep = elapsed / double(step);
       double left = double(total - step) * perStep;
       double wall = schedule->wallclock();
       if (wall > 0)
         left = std::min(left, std::max(0.0, wall - elapsed));
+      double mfu = rate * flopsPerToken / kH100Bf16Peak;
       llvm::errs() << llvm::format("step %lld/%lld  loss %.4f  lr x%.3f  grad %.3f  %.0f tok/s  "
                                    "eta %s%s\n",
-                                   (long long)step, (long long)total, lastLoss, lrMult, *norm, rate,
-                                   duration(left).c_str(), qatNow ? "  qat" : "");
-      log.write({{"event", "step"}, {"step", step}, {"loss", lastLoss}, {"lr_mult", lrMult},
-                 {"grad_norm", *norm}, {"tokens_per_s", rate}, {"elapsed", elapsed},
-                 {"qat", qatNow}});
+                                   (long long)step, (long long)total, lastLoss, lrMult, lastNorm,
+                                   rate, duration(left).c_str(), qatNow ? "  qat" : "");
+      log.write({{"event", "progress"}, {"step", step}, {"loss", lastLoss},
+                 {"tokens_per_s", rate}, {"step_ms", 1e3 * windowSeconds /
+                     std::max(1.0, windowTokens / double(accumulation * micro * seqLen))},
+                 {"mfu_h100", mfu}, {"elapsed", elapsed}});
       windowTokens = windowSeconds = 0;
     }
-    if (valEvery > 0 && step % valEvery == 0 && !last && val && !validate(params, "live"))
+    if (valEvery > 0 && step % valEvery == 0 && !last && val && !validate(nullptr, "live"))
       return fail(error);
     if (o.checkpointEvery && step % *o.checkpointEvery == 0 && !checkpoint())
       return fail(error);
   }
+  if (!pending.empty() && !drain())
+    return fail(error);
   if (!checkpoint())
     return fail(error);
 
-  auto exported = averaging->exportWeights(params, error);
+  train::WeightsSource exportSource = train::WeightsSource::Live;
+  auto exported = trainer->exportWeights(exportSource, error);
   if (!exported)
     return fail(error);
-  const char *source = train::weightsSourceName(averaging->exportSource());
+  const char *source = train::weightsSourceName(exportSource);
   std::optional<EvalResult> result;
-  if (val && !(result = validate(*exported, source)))
+  if (val && !(result = validate(&*exported, source)))
     return fail(error);
 
   std::string summary;
   llvm::raw_string_ostream os(summary);
+  const double tokens = double(step * accumulation * micro * seqLen);
+  const double rate = tokens / std::max(elapsed, 1e-9);
   os << "model            " << p.model << "\n"
-     << "steps            " << step << " (" << step * accumulation * micro * seqLen
-     << " tokens)\n"
-     << llvm::format("train time       %.1f s (%.0f tokens/s)\n", elapsed,
-                     double(step * accumulation * micro * seqLen) / std::max(elapsed, 1e-9))
-     << llvm::format("train loss       %.4f -> %.4f (unigram entropy of the data %.4f)\n",
+     << "executor         " << trainer->describe() << "\n"
+     << "steps            " << step << " (" << int64_t(tokens) << " tokens)\n"
+     << llvm::format("train time       %.1f s (%.0f tokens/s, %.1f ms/step)\n", elapsed, rate,
+                     1e3 * elapsed / std::max<double>(1.0, double(step)));
+  if (!onCpu)
+    os << llvm::format("MFU              %.1f%% of an H100's dense bf16 peak (%.3g FLOPs/token)\n",
+                       100.0 * rate * flopsPerToken / kH100Bf16Peak, flopsPerToken);
+  os << llvm::format("train loss       %.4f -> %.4f (unigram entropy of the data %.4f)\n",
                      firstLoss, lastLoss, entropy)
      << "exported weights " << source << "\n";
+  if (double gib = trainer->deviceGiB(); gib > 0)
+    os << llvm::format("GPU memory       %.2f GiB allocated (weights, activations arena, "
+                       "gradients, optimizer state, staging)\n", gib);
   if (result)
     os << llvm::format("val_loss         %.4f\nval_bpb          %.4f  (%.0f targets, %.0f bytes)\n",
                        result->valLoss, result->valBpb, result->targets, result->bytes);
@@ -508,8 +566,10 @@ int runTrainCommand(int argc, char **argv) {
   if (!writeFileAtomic(o.runDir + "/summary.txt", os.str(), error))
     return fail(error);
   plan::Json end{{"event", "summary"}, {"steps", step}, {"elapsed", elapsed},
-                 {"first_loss", firstLoss}, {"last_loss", lastLoss}, {"weights", source},
-                 {"unigram_entropy", entropy}};
+                 {"tokens_per_s", rate}, {"first_loss", firstLoss}, {"last_loss", lastLoss},
+                 {"weights", source}, {"unigram_entropy", entropy},
+                 {"executor", trainer->describe()}, {"device_gib", trainer->deviceGiB()},
+                 {"flops_per_token", flopsPerToken}};
   if (result) {
     end["val_loss"] = result->valLoss;
     end["val_bpb"] = result->valBpb;

@@ -21,8 +21,9 @@ TEST(Norm, RmsNormDefaultAndExplicitEps) {
   };
   expectNear(run1("rms_norm", {f64({3, 4}, x)}, DType::F32, {3, 4}), expected(FLT_EPSILON));
   expectNear(run1("rms_norm", {f64({3, 4}, x)}, DType::F32, {3, 4}, {{"eps", 0.25}}), expected(0.25));
-  // bf16 input: eps defaults to bf16's machine epsilon 2^-7 (F.rms_norm).
-  expectNear(run1("rms_norm", {f64({3, 4}, x, DType::BF16)}, DType::BF16, {3, 4}), expected(0x1p-7));
+  // bf16 input: eps defaults to float32's 2^-23, F.rms_norm's computation
+  // type (not bf16's 2^-7).
+  expectNear(run1("rms_norm", {f64({3, 4}, x, DType::BF16)}, DType::BF16, {3, 4}), expected(0x1p-23));
 }
 
 TEST(Loss, CrossEntropyMatchesDirectFormula) {

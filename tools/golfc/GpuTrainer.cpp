@@ -1,0 +1,206 @@
+//===- GpuTrainer.cpp - golfc train on the CUDA executor ------------------===//
+//
+// Parameters, gradients, optimizer state and the EMA shadow stay on the
+// GPU; each step is one CUDA-graph replay (cuda/TrainStep.h). SWA
+// snapshots, which are rare, download the weights into a host
+// train::Averaging that holds only the SWA sums. Checkpoints and exports
+// put the device EMA back beside them in the CPU trainer's format, so a
+// checkpoint resumes on either executor.
+//
+//===----------------------------------------------------------------------===//
+#include "Trainer.h"
+
+#include "runtime/cuda/Device.h"
+#include "runtime/cuda/TrainStep.h"
+
+#include <chrono>
+#include <cstdio>
+#include <exception>
+
+namespace golf {
+namespace {
+
+template <class F> bool guarded(std::string &error, F &&f) {
+  try {
+    f();
+    return true;
+  } catch (const std::exception &e) {
+    error = e.what();
+    return false;
+  }
+}
+
+class GpuTrainer final : public Trainer {
+public:
+  GpuTrainer(const plan::Plan &plan, cuda::DeviceInfo device,
+             std::unique_ptr<cuda::Executor> ex, train::Averaging full, std::string compiled,
+             uint64_t allocated)
+      : plan_(plan), device_(std::move(device)), ex_(std::move(ex)), full_(std::move(full)),
+        swa_(full_.withoutEma()), compiled_(std::move(compiled)), allocated_(allocated) {
+    cuda::TrainStepOptions o;
+    const plan::Function *grad = plan.function("loss_grad");
+    const int64_t micro = plan.values[size_t(grad->args[0])].numel();
+    o.accumulation = std::max<int64_t>(1, plan.train.value("tokens_per_step", int64_t(0)) / micro);
+    o.maxNorm = plan.train.value("grad_clip", 0.0);
+    o.bf16NewtonSchulz = plan.train.value("autocast", std::string("off")) == "bf16";
+    if (full_.hasEma())
+      o.emaDecay = full_.emaDecay();
+    step_ = std::make_unique<cuda::TrainStep>(plan, *ex_, device_, o);
+  }
+
+  double deviceGiB() const override {
+    return double(allocated_ + step_->memoryBytes()) / double(1ull << 30);
+  }
+
+  std::string describe() const override {
+    char memory[64];
+    snprintf(memory, sizeof memory, "; trainer state %.0f MiB",
+             double(step_->memoryBytes()) / double(1 << 20));
+    return "GPU " + device_.name + " (" + device_.arch() + "), CUDA graphs; " + compiled_ + memory;
+  }
+
+  bool start(const TrainState &s, bool resumed, std::string &error) override {
+    return guarded(error, [&] {
+      ex_->setParams(s.params);
+      if (!resumed) {
+        std::string e;
+        if (!swa_.start(s.params, e))
+          throw std::runtime_error(e);
+        step_->startEma();
+        return;
+      }
+      step_->optimizers().loadState(s.optimizer);
+      train::StateBlob host = s.averaging;
+      cpu::ParamStore shadow;
+      for (auto it = host.tensors.begin(); it != host.tensors.end();)
+        if (it->first.rfind("ema/", 0) == 0) {
+          shadow[it->first.substr(4)] = it->second;
+          it = host.tensors.erase(it);
+        } else {
+          ++it;
+        }
+      std::string e;
+      if (!swa_.loadState(host, e))
+        throw std::runtime_error(e);
+      if (full_.hasEma()) {
+        if (shadow.empty())
+          throw std::runtime_error("the checkpoint has no EMA shadow, but this run averages with ema");
+        step_->startEma(&shadow);
+      } else if (!shadow.empty()) {
+        throw std::runtime_error("the checkpoint has an EMA shadow, but this run has no ema");
+      }
+    });
+  }
+
+  bool step(const std::string &function, const std::vector<data::Batch> &batches, int64_t step,
+            double lrMult, std::string &error) override {
+    return guarded(error, [&] {
+      std::vector<const int32_t *> inputs, targets;
+      for (const data::Batch &b : batches) {
+        inputs.push_back(b.inputs.data());
+        targets.push_back(b.targets.data());
+      }
+      step_->enqueue(function, inputs, targets, step, lrMult, full_.emaDue(step + 1));
+      if (swa_.swaDue(step + 1, lrMult)) {
+        std::string e;
+        if (!swa_.afterStep(ex_->params(), step + 1, lrMult, e))
+          throw std::runtime_error(e);
+      }
+    });
+  }
+
+  std::optional<std::vector<StepStats>> stats(int64_t first, int64_t last,
+                                              std::string &error) override {
+    std::vector<StepStats> out;
+    bool ok = guarded(error, [&] {
+      for (const cuda::StepStats &s : step_->stats(first, last))
+        out.push_back({s.loss, s.gradNorm});
+    });
+    return ok ? std::optional(out) : std::nullopt;
+  }
+
+  std::optional<TrainState> state(std::string &error) override {
+    TrainState s;
+    bool ok = guarded(error, [&] {
+      step_->synchronize();
+      s.params = ex_->params();
+      s.optimizer = step_->optimizers().saveState();
+      s.averaging = swa_.saveState();
+      for (const auto &[name, t] : step_->emaShadow())
+        s.averaging.tensors["ema/" + name] = t;
+    });
+    return ok ? std::optional(s) : std::nullopt;
+  }
+
+  std::optional<cpu::ParamStore> exportWeights(train::WeightsSource &source,
+                                               std::string &error) override {
+    auto s = state(error);
+    if (!s || !full_.loadState(s->averaging, error))
+      return std::nullopt;
+    source = full_.exportSource();
+    return full_.exportWeights(s->params, error);
+  }
+
+  std::optional<EvalResult> evaluate(const cpu::ParamStore *weights, const Validation &val,
+                                     std::string &error) override {
+    if (weights && !guarded(error, [&] {
+          step_->synchronize();
+          ex_->setParams(*weights);
+        }))
+      return std::nullopt;
+    const std::vector<int64_t> &shape = plan_.values[plan_.function("nll")->args[0]].shape;
+    NllScorer score = [&](const std::vector<int32_t> &ids, const std::vector<int32_t> &targets,
+                          std::vector<double> &nll, std::string &e) {
+      return guarded(e, [&] {
+        auto out = ex_->run("nll", {cpu::Tensor::fromInts(shape, ids),
+                                    cpu::Tensor::fromInts(shape, targets)});
+        nll = out[0].toDoubles();
+      });
+    };
+    return golf::evaluate(plan_, score, val.tokens, val.luts, error);
+  }
+
+private:
+  const plan::Plan &plan_;
+  cuda::DeviceInfo device_;
+  std::unique_ptr<cuda::Executor> ex_;
+  train::Averaging full_, swa_;
+  std::string compiled_; // what building the executor took
+  uint64_t allocated_;   // the executor's arena and weights
+  std::unique_ptr<cuda::TrainStep> step_;
+};
+
+} // namespace
+
+std::unique_ptr<Trainer> makeGpuTrainer(const plan::Plan &plan, std::string &error) {
+  std::string why;
+  std::optional<cuda::DeviceInfo> device = cuda::probeDevice(why);
+  if (!device) {
+    error = "no usable GPU (" + why + ")";
+    return nullptr;
+  }
+  auto averaging = train::Averaging::create(plan.train, error);
+  if (!averaging)
+    return nullptr;
+  std::unique_ptr<Trainer> out;
+  guarded(error, [&] {
+    cuda::ExecutorOptions options;
+    options.functions = {"loss_grad", "nll"};
+    if (plan.function("loss_qat_grad"))
+      options.functions.push_back("loss_qat_grad");
+    cuda::CompileReport report;
+    auto t0 = std::chrono::steady_clock::now();
+    auto ex = cuda::Executor::create(plan, *device, options, report);
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    char compiled[200];
+    snprintf(compiled, sizeof compiled,
+             "%d kernels (%d compiled, %d cached) ready in %.2f s; arena %.0f MiB, weights %.0f MiB",
+             report.kernels, report.nvrtc.compiled, report.nvrtc.cached, seconds,
+             double(report.arenaBytes) / double(1 << 20), double(report.paramBytes) / double(1 << 20));
+    out = std::make_unique<GpuTrainer>(plan, *device, std::move(ex), std::move(*averaging),
+                                       compiled, report.arenaBytes + report.paramBytes);
+  });
+  return out;
+}
+
+} // namespace golf
