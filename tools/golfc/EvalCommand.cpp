@@ -19,10 +19,12 @@ Evaluates an artifact from 'golfc export' without the training checkpoint:
 verifies it (size, checksum, codec stream, every tensor), recompiles the
 source it carries (with the --set overrides recorded in it), dequantizes the
 weights and reports val_loss / val_bpb over the windows of the eval section
-(non-overlapping or sliding) on the CPU reference executor.
+(non-overlapping or sliding), on the GPU when there is one, else on the CPU
+reference executor.
 
 options:
   --artifact=FILE       the artifact (required)
+  --device=auto|gpu|cpu where to evaluate (default auto: the GPU if usable)
   --eval-batch=N        sequences per evaluation batch (default: the eval section's)
   --val-data=GLOB       validation shards (default data/datasets/fineweb10B_sp1024/fineweb_val_*.bin)
   --tokenizer=MODEL     SentencePiece model for the byte counts
@@ -33,6 +35,7 @@ options:
 struct Options {
   std::string artifact, valData = kDefaultValData, tokenizer = kDefaultTokenizer;
   std::optional<int64_t> evalBatch, valTokens;
+  std::string device = "auto";
 };
 
 int usage(const llvm::Twine &msg) {
@@ -55,6 +58,10 @@ std::optional<int> parse(int argc, char **argv, Options &o) {
     }
     if (auto v = args.value("--artifact")) {
       o.artifact = v->str();
+    } else if (auto v = args.value("--device")) {
+      if (*v != "auto" && *v != "gpu" && *v != "cpu")
+        return usage("--device must be auto, gpu or cpu");
+      o.device = v->str();
     } else if (auto v = args.value("--val-data")) {
       o.valData = v->str();
     } else if (auto v = args.value("--tokenizer")) {
@@ -112,17 +119,29 @@ int runEvalCommand(int argc, char **argv) {
   auto val = loadValidation(o.valData, o.tokenizer, planVocab(p), o.valTokens, error);
   if (!val)
     return fail(error);
-  auto ex = cpu::Executor::create(p, cpu::Precision::F32, error);
-  auto r = ex ? evaluate(ex->plan(), cpuScorer(*ex, *weights), val->tokens, val->luts, error)
-              : std::nullopt;
+  std::optional<NllScorer> score;
+  std::optional<cpu::Executor> ex;
+  const char *where = "GPU";
+  if (o.device != "cpu" && !(score = gpuScorer(p, *weights, error))) {
+    if (o.device == "gpu")
+      return fail("--device=gpu: " + error);
+    llvm::errs() << "golfc eval: evaluating on the CPU reference executor: " << error << "\n";
+  }
+  if (!score) {
+    where = "CPU reference executor";
+    if (!(ex = cpu::Executor::create(p, cpu::Precision::F32, error)))
+      return fail(error);
+    score = cpuScorer(*ex, *weights);
+  }
+  auto r = evaluate(p, *score, val->tokens, val->luts, error);
   if (!r)
     return fail(error);
   llvm::outs() << "model            " << p.model << " (artifact " << bytes->size() << " bytes, "
                << exporter::codecName(artifact->codec.codec) << ")\n"
                << llvm::format("val_loss         %.4f\nval_bpb          %.4f  (%.0f targets, "
-                               "%.0f bytes, %lld windows, %.1f s)\n",
+                               "%.0f bytes, %lld windows, %.1f s on the %s)\n",
                                r->valLoss, r->valBpb, r->targets, r->bytes,
-                               (long long)r->windows, r->seconds);
+                               (long long)r->windows, r->seconds, where);
   return 0;
 }
 

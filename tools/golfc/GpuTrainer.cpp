@@ -30,6 +30,18 @@ template <class F> bool guarded(std::string &error, F &&f) {
   }
 }
 
+/// @nll on `ex` with the weights it holds.
+NllScorer executorScorer(const plan::Plan &plan, cuda::Executor &ex) {
+  const std::vector<int64_t> shape = plan.values[plan.function("nll")->args[0]].shape;
+  return [&ex, shape](const std::vector<int32_t> &ids, const std::vector<int32_t> &targets,
+                      std::vector<double> &nll, std::string &e) {
+    return guarded(e, [&] {
+      auto out = ex.run("nll", {cpu::Tensor::fromInts(shape, ids), cpu::Tensor::fromInts(shape, targets)});
+      nll = out[0].toDoubles();
+    });
+  };
+}
+
 class GpuTrainer final : public Trainer {
 public:
   GpuTrainer(const plan::Plan &plan, cuda::DeviceInfo device,
@@ -148,16 +160,7 @@ public:
           ex_->setParams(*weights);
         }))
       return std::nullopt;
-    const std::vector<int64_t> &shape = plan_.values[plan_.function("nll")->args[0]].shape;
-    NllScorer score = [&](const std::vector<int32_t> &ids, const std::vector<int32_t> &targets,
-                          std::vector<double> &nll, std::string &e) {
-      return guarded(e, [&] {
-        auto out = ex_->run("nll", {cpu::Tensor::fromInts(shape, ids),
-                                    cpu::Tensor::fromInts(shape, targets)});
-        nll = out[0].toDoubles();
-      });
-    };
-    return golf::evaluate(plan_, score, val.tokens, val.luts, error);
+    return golf::evaluate(plan_, executorScorer(plan_, *ex_), val.tokens, val.luts, error);
   }
 
 private:
@@ -170,15 +173,40 @@ private:
   std::unique_ptr<cuda::TrainStep> step_;
 };
 
-} // namespace
-
-std::unique_ptr<Trainer> makeGpuTrainer(const plan::Plan &plan, std::string &error) {
+std::optional<cuda::DeviceInfo> gpu(std::string &error) {
   std::string why;
   std::optional<cuda::DeviceInfo> device = cuda::probeDevice(why);
-  if (!device) {
+  if (!device)
     error = "no usable GPU (" + why + ")";
+  return device;
+}
+
+} // namespace
+
+std::optional<NllScorer> gpuScorer(const plan::Plan &plan, const cpu::ParamStore &params,
+                                   std::string &error) {
+  std::optional<cuda::DeviceInfo> device = gpu(error);
+  std::optional<NllScorer> out;
+  if (device && !guarded(error, [&] {
+        cuda::ExecutorOptions options;
+        options.functions = {"nll"};
+        cuda::CompileReport report;
+        std::shared_ptr<cuda::Executor> ex = cuda::Executor::create(plan, *device, options, report);
+        ex->setParams(params);
+        NllScorer score = executorScorer(plan, *ex);
+        out = [ex, score](const std::vector<int32_t> &ids, const std::vector<int32_t> &targets,
+                          std::vector<double> &nll, std::string &e) {
+          return score(ids, targets, nll, e);
+        };
+      }))
+    return std::nullopt;
+  return out;
+}
+
+std::unique_ptr<Trainer> makeGpuTrainer(const plan::Plan &plan, std::string &error) {
+  std::optional<cuda::DeviceInfo> device = gpu(error);
+  if (!device)
     return nullptr;
-  }
   auto averaging = train::Averaging::create(plan.train, error);
   if (!averaging)
     return nullptr;

@@ -1,11 +1,21 @@
-//===- NoGpuTrainer.cpp - makeGpuTrainer in a build without CUDA ----------===//
+//===- NoGpuTrainer.cpp - the GPU entry points in a build without CUDA ----===//
 #include "Trainer.h"
 
 namespace golf {
 
+namespace {
+const char *kNoCuda = "this golfc was built without the CUDA runtime (no CUDA toolkit at build time)";
+} // namespace
+
 std::unique_ptr<Trainer> makeGpuTrainer(const plan::Plan &, std::string &error) {
-  error = "this golfc was built without the CUDA runtime (no CUDA toolkit at build time)";
+  error = kNoCuda;
   return nullptr;
+}
+
+std::optional<NllScorer> gpuScorer(const plan::Plan &, const cpu::ParamStore &,
+                                   std::string &error) {
+  error = kNoCuda;
+  return std::nullopt;
 }
 
 } // namespace golf
