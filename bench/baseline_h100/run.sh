@@ -9,6 +9,7 @@
 #      tokens per step (8 x 64 x 1024), kernels compiled from an empty cache;
 #   4. torch_train.py trains the same model, torch.compile'd, from the same
 #      initial weights on the same tokens;
+#   3b. with EXPORT=1, bench/baseline_h100/export.sh on that run;
 #   5. with SEED=1, golfc trains the 10-layer seed (000) SEED_STEPS steps, from
 #      a warm kernel cache;
 # then prints one table. Runs go to $WORK; their logs come back as
@@ -49,7 +50,7 @@ echo "== 3. golfc: baseline, $STEPS steps, cold kernel cache"
 rm -rf "$GOLF_CACHE_DIR"
 RUN="$WORK/baseline"
 $GOLFC train examples/baseline.golf --device=gpu --iterations "$STEPS" --wallclock 0 \
-  --train-data "$TRAIN" --val-data "$VAL" --tokenizer "$TOK" --val-tokens 262144 \
+  --train-data "$TRAIN" --val-data "$VAL" --tokenizer "$TOK" \
   --run-dir "$RUN" --save-init "$RUN/init" --log-every 50 > "$WORK/golfc-baseline.txt" 2>&1
 echo "rc=$?"; grep -E "golfc train:|^step|val_bpb|train time|GPU memory|error" "$WORK/golfc-baseline.txt" | head -20
 
@@ -58,6 +59,11 @@ python3 bench/baseline_h100/torch_train.py --plan "$RUN/plan.json" --init "$RUN/
   --train-data "$TRAIN" --steps "$STEPS" --wallclock 0 --json "$WORK/torch-baseline.jsonl" \
   --log-every 50 > "$WORK/torch-baseline.txt" 2>&1
 echo "rc=$?"; grep -vE "^\{" "$WORK/torch-baseline.txt" | tail -8
+
+if [ "${EXPORT:-0}" = 1 ]; then
+  echo "== 3b. export of the golfc-trained baseline (issue 6)"
+  bash bench/baseline_h100/export.sh "$RUN" "$WORK"
+fi
 
 if [ "$SEED" = 1 ]; then
   echo "== 5. golfc: seed 000 (10 layers, MLP 3x, BigramHash, seq 2048), $SEED_STEPS steps, warm cache"
