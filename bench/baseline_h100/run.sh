@@ -5,6 +5,7 @@
 #   1. the CUDA runtime tests (GPU optimizers against the CPU ones, ...);
 #   2. parity of the trainers: examples/tiny.golf trained STEPS_TINY steps on
 #      the CPU reference and on the GPU, fp32, same tokens: loss per step;
+#   2b. with PROFILE=1, golfc profile of the baseline's @loss_grad;
 #   3. golfc trains examples/baseline.golf STEPS steps on the GPU at 524,288
 #      tokens per step (8 x 64 x 1024), kernels compiled from an empty cache;
 #   4. torch_train.py trains the same model, torch.compile'd, from the same
@@ -45,6 +46,12 @@ c, g = losses(sys.argv[1] + "/tiny-cpu"), losses(sys.argv[1] + "/tiny-gpu")
 worst = max(abs(g[s] - c[s]) / abs(c[s]) for s in c)
 print(f"tiny parity: {len(c)} steps, loss step 1 cpu {c[1]:.6f} gpu {g[1]:.6f}; last cpu {c[max(c)]:.6f} gpu {g[max(g)]:.6f}; worst rel diff {worst:.2e}")
 PY
+
+if [ "${PROFILE:-0}" = 1 ]; then
+  echo "== 2b. golfc profile: baseline @loss_grad, one 64 x 1024 micro-batch"
+  $GOLFC profile examples/baseline.golf --function=loss_grad --repeat=5 --top=25 > "$WORK/profile.txt" 2>&1
+  grep -vE "^\s*$" "$WORK/profile.txt" | head -60
+fi
 
 echo "== 3. golfc: baseline, $STEPS steps, cold kernel cache"
 rm -rf "$GOLF_CACHE_DIR"
