@@ -46,7 +46,8 @@ struct TrainStep::Impl {
   DeviceBuffer tokens[2];
   Event copied[2], scalarsRead[2], done[2];
   Stream copyStream;
-  int64_t enqueued = 0; // steps enqueued so far
+  int64_t enqueued = 0; // steps enqueued so far (the ping-pong parity)
+  int64_t latest = 0;   // the last enqueued step's index + 1 (stats' range)
 
   Impl(const plan::Plan &p, Executor &ex, const TrainStepOptions &o) : plan(p), executor(ex), options(o) {}
   GradFunction &function(const std::string &name);
@@ -218,13 +219,14 @@ void TrainStep::enqueue(const std::string &name, const std::vector<const int32_t
   }
   m.done[q].record(main);
   ++m.enqueued;
+  m.latest = step + 1;
   // At most two steps in flight: wait for the one before this.
   m.done[1 - q].synchronize();
 }
 
 std::vector<StepStats> TrainStep::stats(int64_t first, int64_t last) {
   Impl &m = *impl_;
-  if (first < 0 || last < first || last > m.enqueued || m.enqueued - first > golf_mt::kStatsSlots)
+  if (first < 0 || last < first || last > m.latest || m.latest - first > golf_mt::kStatsSlots)
     throw std::logic_error("TrainStep::stats: steps out of the ring");
   synchronize();
   std::vector<golf_mt::StepStats> ring(golf_mt::kStatsSlots);

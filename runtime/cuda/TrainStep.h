@@ -60,7 +60,8 @@ public:
                const std::vector<const int32_t *> &targets, int64_t step, double lrMult,
                bool emaNow);
   /// Waits for every enqueued step; the stats of steps [first, last), which
-  /// must be among the last golf_mt::kStatsSlots enqueued.
+  /// must be among the golf_mt::kStatsSlots step indices before the last
+  /// one enqueued.
   std::vector<StepStats> stats(int64_t first, int64_t last);
   void synchronize();
 

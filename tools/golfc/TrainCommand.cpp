@@ -481,6 +481,32 @@ int runTrainCommand(int argc, char **argv) {
   };
 
   std::vector<data::Batch> batches(static_cast<size_t>(accumulation));
+  // Priming (the train section's warmup_steps): steps before the clock on
+  // the first batches, then undone (weights, optimizer and averaging state,
+  // the loader's place), as the baseline's compile warm-up. On the GPU the
+  // first step tunes every GEMM and the second captures the graph; the CPU
+  // has nothing to warm up and skips them.
+  if (int64_t priming = p.train.value("warmup_steps", int64_t(0)); priming > 0 && !resumed && !onCpu) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto saved = trainer->state(error);
+    if (!saved)
+      return fail(error);
+    data::DistributedTokenLoader primer = loader;
+    for (int64_t i = 0; i < priming; ++i) {
+      for (data::Batch &batch : batches)
+        if (!primer.nextBatch(micro * seqLen, 0, 1, batch, error))
+          return fail(error);
+      if (!trainer->step("loss_grad", batches, i, schedule->lrMultiplier(i, 0), error))
+        return fail("priming step " + std::to_string(i) + ": " + error);
+    }
+    if (!trainer->stats(priming - 1, priming, error) || !trainer->start(*saved, true, error))
+      return fail(error);
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    llvm::errs() << llvm::format("golfc train: priming: %lld steps in %.1f s (compile warm-up; "
+                                 "weights, optimizer state and data restored)\n",
+                                 (long long)priming, seconds);
+    log.write({{"event", "priming"}, {"steps", priming}, {"seconds", seconds}});
+  }
   int64_t stopAt = o.maxSteps ? step + *o.maxSteps : INT64_MAX;
   while (!schedule->shouldStop(step, elapsed) && step < stopAt) {
     auto t0 = std::chrono::steady_clock::now();
