@@ -13,7 +13,7 @@
 #   3b. with EXPORT=1, bench/baseline_h100/export.sh on that run;
 #   5. with SEED=1, golfc trains the 10-layer seed (000) SEED_STEPS steps, from
 #      a warm kernel cache;
-# then prints one table. Runs go to $WORK; their logs come back as
+# then prints one table. T_GOLFC, T_TORCH, T_EXPORT bound those phases (s). Runs go to $WORK; their logs come back as
 # $OUT/logs.tar.gz (the device tool returns at most 8 files).
 #   STEPS=300 STEPS_TINY=30 SEED=1 bash bench/baseline_h100/run.sh
 set -u
@@ -49,27 +49,27 @@ PY
 
 if [ "${PROFILE:-0}" = 1 ]; then
   echo "== 2b. golfc profile: baseline @loss_grad, one 64 x 1024 micro-batch"
-  $GOLFC profile examples/baseline.golf --function=loss_grad --repeat=5 --top=25 > "$WORK/profile.txt" 2>&1
+  timeout 120 $GOLFC profile examples/baseline.golf --function=loss_grad --repeat=5 --top=25 > "$WORK/profile.txt" 2>&1
   grep -vE "^\s*$" "$WORK/profile.txt" | head -60
 fi
 
 echo "== 3. golfc: baseline, $STEPS steps, cold kernel cache"
 rm -rf "$GOLF_CACHE_DIR"
 RUN="$WORK/baseline"
-$GOLFC train examples/baseline.golf --device=gpu --iterations "$STEPS" --wallclock 0 \
+timeout "${T_GOLFC:-300}" $GOLFC train examples/baseline.golf --device=gpu --iterations "$STEPS" --wallclock 0 \
   --train-data "$TRAIN" --val-data "$VAL" --tokenizer "$TOK" \
   --run-dir "$RUN" --save-init "$RUN/init" --log-every 50 > "$WORK/golfc-baseline.txt" 2>&1
 echo "rc=$?"; grep -E "golfc train:|^step|val_bpb|train time|GPU memory|error" "$WORK/golfc-baseline.txt" | head -20
 
 echo "== 4. torch.compile: baseline, $STEPS steps"
-python3 bench/baseline_h100/torch_train.py --plan "$RUN/plan.json" --init "$RUN/init" \
+timeout "${T_TORCH:-300}" python3 bench/baseline_h100/torch_train.py --plan "$RUN/plan.json" --init "$RUN/init" \
   --train-data "$TRAIN" --steps "$STEPS" --wallclock 0 --json "$WORK/torch-baseline.jsonl" \
   --log-every 50 > "$WORK/torch-baseline.txt" 2>&1
 echo "rc=$?"; grep -vE "^\{" "$WORK/torch-baseline.txt" | tail -8
 
 if [ "${EXPORT:-0}" = 1 ]; then
   echo "== 3b. export of the golfc-trained baseline (issue 6)"
-  bash bench/baseline_h100/export.sh "$RUN" "$WORK"
+  timeout "${T_EXPORT:-150}" bash bench/baseline_h100/export.sh "$RUN" "$WORK"
 fi
 
 if [ "$SEED" = 1 ]; then
