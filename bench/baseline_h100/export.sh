@@ -6,7 +6,7 @@
 # whole FineWeb val head (golfc eval --device=gpu), beside the unquantized
 # weights' val_bpb (golfc train's final evaluation on the same tokens):
 #   1. baseline.golf as is: int8 per-row (percentile clip) + zlib 9;
-#   2. int6 GPTQ (gptq_lite clip, Hessians from 2 training batches of 64 x 1024 tokens, on the CPU) + zstd 22;
+#   2. int6 GPTQ (gptq_lite clip, Hessians from one training step, 8 x 64 x 1024 tokens, on the CPU) + zstd 22;
 #   3. int5 MLP / int6 attention (round to nearest) + zstd 22.
 set -u
 cd "$(dirname "$0")/../.."
@@ -19,7 +19,7 @@ export_section() { # the baseline with its export section's quant/compress lines
                  /^    compress\(/ { print "    compress(codec = zstd, level = 22)"; next } { print }' "$B"
 }
 export_section '    quant(class = default, bits = 6, method = gptq, clip = gptq_lite)
-    gptq(calibration = train(batches = 2))' > "$WORK/int6_gptq.golf"
+    gptq(calibration = train(batches = 1))' > "$WORK/int6_gptq.golf"
 export_section '    quant(class = mlp, bits = 5)
     quant(class = attn, bits = 6)
     quant(class = default, bits = 8, clip = percentile(99.99984), min_scale = 1 / 127)' > "$WORK/int5_int6.golf"
