@@ -6,7 +6,7 @@
 # whole FineWeb val head (golfc eval --device=gpu), beside the unquantized
 # weights' val_bpb (golfc train's final evaluation on the same tokens):
 #   1. baseline.golf as is: int8 per-row (percentile clip) + zlib 9;
-#   2. int6 GPTQ (gptq_lite clip, Hessians from one training step, 8 x 64 x 1024 tokens, on the CPU) + zstd 22;
+#   2. int6 GPTQ (gptq_lite clip, Hessians from one training step, 8 x 64 x 1024 tokens, on the GPU) + zstd 22;
 #   3. int5 MLP / int6 attention (round to nearest) + zstd 22.
 set -u
 cd "$(dirname "$0")/../.."
@@ -28,7 +28,7 @@ printf '%-12s %12s %10s %10s %9s\n' variant bytes export_s val_bpb gap
 before=$(python3 -c "import json,sys; print([e for e in map(json.loads, open('$RUN/log.jsonl')) if e.get('event')=='summary'][-1]['val_bpb'])")
 for v in int8_zlib int6_gptq int5_int6; do
   t0=$(date +%s.%N)
-  $GOLFC export "$WORK/$v.golf" --checkpoint "$RUN" --train-data "$TRAIN" -o "$WORK/$v.golfa" > "$WORK/$v.export.txt" 2>&1
+  $GOLFC export "$WORK/$v.golf" --device=gpu --checkpoint "$RUN" --train-data "$TRAIN" -o "$WORK/$v.golfa" > "$WORK/$v.export.txt" 2>&1
   rc=$?; t1=$(date +%s.%N)
   if [ $rc -ne 0 ]; then echo "$v: export failed"; tail -3 "$WORK/$v.export.txt"; continue; fi
   $GOLFC eval --artifact "$WORK/$v.golfa" --device=gpu --val-data "$VAL" --tokenizer "$TOK" > "$WORK/$v.eval.txt" 2>&1

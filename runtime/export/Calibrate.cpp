@@ -1,4 +1,4 @@
-//===- Calibrate.cpp - GPTQ Hessians on the CPU executor ------------------===//
+//===- Calibrate.cpp - GPTQ Hessians from calibration tokens --------------===//
 #include "runtime/export/Calibrate.h"
 #include "runtime/data/TokenStream.h"
 #include "runtime/export/Generate.h"
@@ -9,7 +9,8 @@ namespace golf::exporter {
 std::optional<Calibration> collectHessians(const plan::Plan &plan, const cpu::ParamStore &params,
                                            const GptqSettings &g,
                                            const std::set<std::string> &names,
-                                           const std::string &trainData, std::string &error) {
+                                           const std::string &trainData, std::string &error,
+                                           const GramRunner *gram) {
   auto collector = HessianCollector::create(plan, "loss", names, error);
   if (!collector)
     return std::nullopt;
@@ -21,12 +22,16 @@ std::optional<Calibration> collectHessians(const plan::Plan &plan, const cpu::Pa
     return std::nullopt;
   }
   const int64_t micro = shape[0], seqLen = shape[1];
-  auto ex = cpu::Executor::create(planWith(plan, collector->function()), cpu::Precision::F32, error);
-  if (!ex)
+  std::optional<cpu::Executor> ex;
+  if (!gram && !(ex = cpu::Executor::create(planWith(plan, collector->function()), cpu::Precision::F32, error)))
     return std::nullopt;
   Calibration out;
   out.unmatched = collector->unmatched();
   auto run = [&](const std::vector<int32_t> &ids, int64_t rows, int64_t positions) {
+    if (gram) {
+      out.tokens += rows * positions;
+      return (*gram)(collector->function(), ids, rows, positions, *collector, error);
+    }
     std::vector<int32_t> targets(ids.size(), 0);
     auto res = ex->run("calibration_inputs",
                        {cpu::Tensor::fromInts({micro, seqLen}, ids),

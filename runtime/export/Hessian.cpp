@@ -74,6 +74,18 @@ bool HessianCollector::add(const std::vector<cpu::Tensor> &results, int64_t rows
   return true;
 }
 
+bool HessianCollector::addGram(size_t index, const std::vector<double> &gram, int64_t tokens,
+                               std::string &error) {
+  if (index >= sums_.size() || gram.size() != sums_[index].size()) {
+    error = "calibration input " + std::to_string(index) + ": Gram matrix of the wrong size";
+    return false;
+  }
+  for (size_t k = 0; k < gram.size(); ++k)
+    sums_[index][k] += gram[k];
+  tokens_[index] += tokens;
+  return true;
+}
+
 std::map<std::string, std::vector<double>> HessianCollector::hessians() const {
   std::map<std::string, std::vector<double>> out;
   for (const auto &[param, indices] : uses_) {

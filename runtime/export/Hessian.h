@@ -36,6 +36,9 @@ public:
   /// others count every row.
   bool add(const std::vector<cpu::Tensor> &results, int64_t rows, int64_t positions,
            std::string &error);
+  /// Adds x^T x of result `index` computed elsewhere (the GPU): `gram` is
+  /// cols x cols row-major, summed over `tokens` rows of x.
+  bool addGram(size_t index, const std::vector<double> &gram, int64_t tokens, std::string &error);
 
   /// Per parameter, cols x cols row-major: the mean of x^T x over tokens.
   std::map<std::string, std::vector<double>> hessians() const;

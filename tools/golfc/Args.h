@@ -84,6 +84,19 @@ inline bool parseLowerFlag(Args &args, LowerOptions &lower, std::string &error) 
   return false;
 }
 
+/// --device=auto|gpu|cpu (train, eval, export): where the work runs; auto
+/// takes the GPU when golfc has CUDA and one is usable. Returns true if the
+/// current argument is the flag; a bad value sets `error`.
+inline bool parseDeviceFlag(Args &args, std::string &device, std::string &error) {
+  auto v = args.value("--device");
+  if (!v)
+    return false;
+  if (*v != "auto" && *v != "gpu" && *v != "cpu")
+    error = "--device must be auto, gpu or cpu";
+  device = v->str();
+  return true;
+}
+
 } // namespace golf
 
 #endif // GOLF_TOOLS_GOLFC_ARGS_H

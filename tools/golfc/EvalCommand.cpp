@@ -3,6 +3,7 @@
 #include "Args.h"
 #include "Compile.h"
 #include "Evaluate.h"
+#include "Gpu.h"
 
 #include "runtime/export/Load.h"
 #include "runtime/support/Files.h"
@@ -58,10 +59,9 @@ std::optional<int> parse(int argc, char **argv, Options &o) {
     }
     if (auto v = args.value("--artifact")) {
       o.artifact = v->str();
-    } else if (auto v = args.value("--device")) {
-      if (*v != "auto" && *v != "gpu" && *v != "cpu")
-        return usage("--device must be auto, gpu or cpu");
-      o.device = v->str();
+    } else if (std::string e; parseDeviceFlag(args, o.device, e)) {
+      if (!e.empty())
+        return usage(e);
     } else if (auto v = args.value("--val-data")) {
       o.valData = v->str();
     } else if (auto v = args.value("--tokenizer")) {

@@ -54,11 +54,6 @@ std::optional<EvalResult> evaluate(const plan::Plan &plan, const NllScorer &scor
 /// @nll on the CPU reference executor with `params` (which must outlive it).
 NllScorer cpuScorer(cpu::Executor &executor, const cpu::ParamStore &params);
 
-/// @nll on the GPU with `params` (compiled and uploaded here; the scorer
-/// owns its executor), or nullopt with `error` when there is no usable GPU
-/// or golfc was built without CUDA.
-std::optional<NllScorer> gpuScorer(const plan::Plan &plan, const cpu::ParamStore &params,
-                                   std::string &error);
 
 } // namespace golf
 

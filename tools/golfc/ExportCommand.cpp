@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ExportCommand.h"
+#include "Gpu.h"
 #include "Args.h"
 #include "Compile.h"
 #include "Evaluate.h"
@@ -44,11 +45,14 @@ options:
   -o FILE             the artifact (default: <checkpoint dir>/<model>.golfa)
   --train-data=GLOB   GPTQ calibration batches (gptq calibration = train)
                       (default data/datasets/fineweb10B_sp1024/fineweb_train_*.bin)
+  --device=auto|gpu|cpu  where GPTQ's Hessians are collected (default auto:
+                      the GPU if usable)
 )";
 
 struct Options {
   CompileRequest compile;
   std::string checkpoint, output, trainData = kDefaultTrainData;
+  std::string device = "auto";
 };
 
 int usage(const llvm::Twine &msg) {
@@ -77,6 +81,9 @@ std::optional<int> parse(int argc, char **argv, Options &o) {
       o.checkpoint = v->str();
     } else if (auto v = args.value("--train-data")) {
       o.trainData = v->str();
+    } else if (std::string e; parseDeviceFlag(args, o.device, e)) {
+      if (!e.empty())
+        return usage(e);
     } else if (auto v = args.value("-o")) {
       o.output = v->str();
     } else if (std::string bad = takeInput(a, o.compile.input); !bad.empty()) {
@@ -191,13 +198,19 @@ int runExportCommand(int argc, char **argv) {
       gptqParams.insert(param.name);
   }
   if (!gptqParams.empty()) {
+    std::optional<exporter::GramRunner> gram;
+    if (o.device != "cpu" && !(gram = gpuGramRunner(p, *weights, error))) {
+      if (o.device == "gpu")
+        return fail("--device=gpu: " + error);
+      llvm::errs() << "golfc export: GPTQ Hessians on the CPU reference executor: " << error << "\n";
+    }
     auto cal = exporter::collectHessians(p, *weights, *settings->gptq, gptqParams, o.trainData,
-                                         error);
+                                         error, gram ? &*gram : nullptr);
     if (!cal)
       return fail("gptq calibration: " + error);
     llvm::errs() << "golfc export: gptq Hessians of " << cal->hessians.size() << " linears from "
                  << cal->tokens << (settings->gptq->selfGenerated ? " self-generated" : " training")
-                 << " tokens\n";
+                 << " tokens" << (gram ? " on the GPU" : "") << "\n";
     in.hessians = std::move(cal->hessians);
   }
   auto out = exporter::buildArtifact(in, error);

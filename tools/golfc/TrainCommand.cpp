@@ -12,6 +12,7 @@
 #include "Args.h"
 #include "Compile.h"
 #include "Evaluate.h"
+#include "Gpu.h"
 #include "Flops.h"
 #include "Trainer.h"
 
@@ -140,10 +141,9 @@ std::optional<int> parse(int argc, char **argv, Options &o) {
       o.dumpStep = v->str();
     } else if (auto v = args.value("--save-init")) {
       o.saveInit = v->str();
-    } else if (auto v = args.value("--device")) {
-      if (*v != "auto" && *v != "gpu" && *v != "cpu")
-        return usage("--device must be auto, gpu or cpu");
-      o.device = v->str();
+    } else if (std::string e; parseDeviceFlag(args, o.device, e)) {
+      if (!e.empty())
+        return usage(e);
     } else if (auto v = args.value("--resume")) {
       o.resume = v->str();
     } else if (std::string bad = takeInput(a, o.compile.input); !bad.empty()) {

@@ -64,8 +64,7 @@ public:
 };
 
 std::unique_ptr<Trainer> makeCpuTrainer(const plan::Plan &plan, std::string &error);
-/// nullptr with `error` when there is no GPU or the model cannot run there.
-std::unique_ptr<Trainer> makeGpuTrainer(const plan::Plan &plan, std::string &error);
+// makeGpuTrainer: Gpu.h.
 
 } // namespace golf
 

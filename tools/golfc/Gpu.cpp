@@ -1,14 +1,20 @@
-//===- GpuTrainer.cpp - golfc train on the CUDA executor ------------------===//
+//===- Gpu.cpp - golfc's GPU entry points ---------------------------------===//
 //
-// Parameters, gradients, optimizer state and the EMA shadow stay on the
+// The trainer: parameters, gradients, optimizer state and the EMA shadow stay on the
 // GPU; each step is one CUDA-graph replay (cuda/TrainStep.h). SWA
 // snapshots, which are rare, download the weights into a host
 // train::Averaging that holds only the SWA sums. Checkpoints and exports
 // put the device EMA back beside them in the CPU trainer's format, so a
-// checkpoint resumes on either executor.
+// checkpoint resumes on either executor. Evaluation scores @nll on the
+// GPU; GPTQ's calibration computes x^T x there.
 //
 //===----------------------------------------------------------------------===//
-#include "Trainer.h"
+#include "Gpu.h"
+
+#include "runtime/cuda/Error.h"
+#include "runtime/cuda/Gemm.h"
+#include "runtime/cuda/Memory.h"
+#include "runtime/export/PlanSlice.h"
 
 #include "runtime/cuda/Device.h"
 #include "runtime/cuda/TrainStep.h"
@@ -201,6 +207,71 @@ std::optional<NllScorer> gpuScorer(const plan::Plan &plan, const cpu::ParamStore
       }))
     return std::nullopt;
   return out;
+}
+
+std::optional<exporter::GramRunner> gpuGramRunner(const plan::Plan &plan,
+                                                  const cpu::ParamStore &params,
+                                                  std::string &error) {
+  std::optional<cuda::DeviceInfo> device = gpu(error);
+  if (!device)
+    return std::nullopt;
+  struct State {
+    std::unique_ptr<cuda::Executor> ex;
+    cuda::Gemm gemm;
+    cuda::DeviceBuffer gram;
+  };
+  auto state = std::make_shared<State>();
+  return [state, device = *device, plan, params](
+             const plan::Function &calibration, const std::vector<int32_t> &ids, int64_t rows,
+             int64_t positions, exporter::HessianCollector &collector, std::string &e) {
+    return guarded(e, [&] {
+      State &s = *state;
+      const plan::Plan withCalibration = exporter::planWith(plan, calibration);
+      if (!s.ex) {
+        cuda::ExecutorOptions options;
+        options.functions = {calibration.name};
+        cuda::CompileReport report;
+        s.ex = cuda::Executor::create(withCalibration, device, options, report);
+        s.ex->setParams(params);
+      }
+      std::vector<void *> args = s.ex->argAddresses(calibration.name);
+      std::vector<int32_t> targets(ids.size(), 0);
+      cuda::copyToDevice(args[0], ids.data(), ids.size() * 4, s.ex->stream());
+      cuda::copyToDevice(args[1], targets.data(), targets.size() * 4, s.ex->stream());
+      s.ex->enqueue(calibration.name);
+      std::vector<void *> results = s.ex->resultAddresses(calibration.name);
+      for (size_t i = 0; i < results.size(); ++i) {
+        const plan::TensorType &t = withCalibration.values[size_t(calibration.results[i])];
+        const int64_t c = t.shape.back(), n = t.numel() / c;
+        // [B, T, C] inputs count their first rows x positions tokens.
+        const int64_t B = t.shape.size() == 3 ? t.shape[0] : 1, T = n / B;
+        const int64_t useRows = t.shape.size() == 3 ? std::min(rows, B) : 1;
+        const int64_t useT = t.shape.size() == 3 ? std::min(positions, T) : n;
+        const uint64_t bytes = uint64_t(c * c) * 4;
+        if (s.gram.bytes() < bytes)
+          s.gram = cuda::DeviceBuffer(bytes);
+        cuda::GemmShape g;
+        g.m = g.n = c;
+        g.k = useT;
+        g.transA = true;
+        g.a = g.b = t.dtype == plan::DType::BF16 ? cuda::ElemType::BF16 : cuda::ElemType::F32;
+        g.c = cuda::ElemType::F32;
+        if (t.dtype != plan::DType::BF16 && t.dtype != plan::DType::F32)
+          throw std::runtime_error("calibration input of dtype " + std::string(plan::dtypeName(t.dtype)));
+        const uint64_t elem = t.dtype == plan::DType::BF16 ? 2 : 4;
+        for (int64_t b = 0; b < useRows; ++b) {
+          g.beta = b == 0 ? 0.0f : 1.0f;
+          const char *x = static_cast<const char *>(results[i]) + uint64_t(b * T * c) * elem;
+          s.gemm.run(g, x, x, s.gram.data(), s.ex->stream());
+        }
+        std::vector<float> host(size_t(c * c));
+        cuda::copyToHost(host.data(), s.gram.data(), bytes, s.ex->stream());
+        cuda::check(cudaStreamSynchronize(s.ex->stream()), "calibration");
+        if (!collector.addGram(i, std::vector<double>(host.begin(), host.end()), useRows * useT, e))
+          throw std::runtime_error(e);
+      }
+    });
+  };
 }
 
 std::unique_ptr<Trainer> makeGpuTrainer(const plan::Plan &plan, std::string &error) {

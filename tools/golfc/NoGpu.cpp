@@ -1,5 +1,5 @@
-//===- NoGpuTrainer.cpp - the GPU entry points in a build without CUDA ----===//
-#include "Trainer.h"
+//===- NoGpu.cpp - the GPU entry points in a build without CUDA -----------===//
+#include "Gpu.h"
 
 namespace golf {
 
@@ -14,6 +14,12 @@ std::unique_ptr<Trainer> makeGpuTrainer(const plan::Plan &, std::string &error) 
 
 std::optional<NllScorer> gpuScorer(const plan::Plan &, const cpu::ParamStore &,
                                    std::string &error) {
+  error = kNoCuda;
+  return std::nullopt;
+}
+
+std::optional<exporter::GramRunner> gpuGramRunner(const plan::Plan &, const cpu::ParamStore &,
+                                                  std::string &error) {
   error = kNoCuda;
   return std::nullopt;
 }
