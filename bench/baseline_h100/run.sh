@@ -30,7 +30,7 @@ trap 'tar -czf "$OUT/logs.tar.gz" -C "$WORK" --exclude=init --exclude="*.ckpt" .
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 
 echo "== 1. runtime/cuda tests"
-.device/golf-cuda-tests --gtest_brief=1 2>&1 | tail -12
+.device/golf-cuda-tests --gtest_brief=1 --gtest_filter="${CUDA_TESTS:-*}" 2>&1 | tail -12
 
 echo "== 2. tiny: CPU reference vs GPU, fp32, $STEPS_TINY steps"
 common=(examples/tiny.golf --autocast=off --iterations "$STEPS_TINY" --train-data "$TRAIN"
@@ -47,12 +47,6 @@ worst = max(abs(g[s] - c[s]) / abs(c[s]) for s in c)
 print(f"tiny parity: {len(c)} steps, loss step 1 cpu {c[1]:.6f} gpu {g[1]:.6f}; last cpu {c[max(c)]:.6f} gpu {g[max(g)]:.6f}; worst rel diff {worst:.2e}")
 PY
 
-if [ "${PROFILE:-0}" = 1 ]; then
-  echo "== 2b. golfc profile: baseline @loss_grad, one 64 x 1024 micro-batch"
-  timeout 120 $GOLFC profile examples/baseline.golf --function=loss_grad --repeat=5 --top=25 > "$WORK/profile.txt" 2>&1
-  grep -vE "^\s*$" "$WORK/profile.txt" | head -60
-fi
-
 echo "== 3. golfc: baseline, $STEPS steps, cold kernel cache"
 rm -rf "$GOLF_CACHE_DIR"
 RUN="$WORK/baseline"
@@ -67,6 +61,15 @@ timeout "${T_TORCH:-300}" python3 bench/baseline_h100/torch_train.py --plan "$RU
   --log-every 50 > "$WORK/torch-baseline.txt" 2>&1
 echo "rc=$?"; grep -vE "^\{" "$WORK/torch-baseline.txt" | tail -8
 
+echo "== summary (baseline, one GPU)"
+python3 bench/baseline_h100/report.py "$RUN" "$WORK/torch-baseline.jsonl" "$WORK/torch-baseline.txt"
+
+if [ "${PROFILE:-0}" = 1 ]; then
+  echo "== 2b. golfc profile: baseline @loss_grad, one 64 x 1024 micro-batch"
+  timeout 120 $GOLFC profile examples/baseline.golf --function=loss_grad --repeat=5 --top=25 > "$WORK/profile.txt" 2>&1
+  grep -vE "^\s*$" "$WORK/profile.txt" | head -60
+fi
+
 if [ "${EXPORT:-0}" = 1 ]; then
   echo "== 3b. export of the golfc-trained baseline (issue 6)"
   timeout "${T_EXPORT:-150}" bash bench/baseline_h100/export.sh "$RUN" "$WORK"
@@ -80,5 +83,3 @@ if [ "$SEED" = 1 ]; then
   echo "rc=$?"; grep -E "golfc train:|^step|train time|GPU memory|error" "$WORK/golfc-seed000.txt" | tail -8
 fi
 
-echo "== summary (baseline, one H100)"
-python3 bench/baseline_h100/report.py "$RUN" "$WORK/torch-baseline.jsonl" "$WORK/torch-baseline.txt"
