@@ -50,7 +50,9 @@ PY
 echo "== 3. golfc: baseline, $STEPS steps, cold kernel cache"
 rm -rf "$GOLF_CACHE_DIR"
 RUN="$WORK/baseline"
-timeout "${T_GOLFC:-300}" $GOLFC train examples/baseline.golf --device=gpu --iterations "$STEPS" --wallclock 0 \
+# --iterations 20000 --wallclock 0: the warmdown lies far ahead, so both
+# trainers run at LR multiplier 1 whatever their speed; --max-steps stops.
+timeout "${T_GOLFC:-300}" $GOLFC train examples/baseline.golf --device=gpu --iterations 20000 --wallclock 0 --max-steps "$STEPS" \
   --train-data "$TRAIN" --val-data "$VAL" --tokenizer "$TOK" \
   --run-dir "$RUN" --save-init "$RUN/init" --log-every 50 > "$WORK/golfc-baseline.txt" 2>&1
 echo "rc=$?"; grep -E "golfc train:|^step|val_bpb|train time|GPU memory|error" "$WORK/golfc-baseline.txt" | head -20

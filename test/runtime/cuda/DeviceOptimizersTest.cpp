@@ -61,7 +61,9 @@ cpu::Tensor randomTensor(const plan::TensorType &t, std::mt19937_64 &rng, double
   std::vector<double> v(size_t(t.numel()));
   for (double &x : v)
     x = dist(rng);
-  return cpu::Tensor::fromDoubles(t.dtype, t.shape, v);
+  // F32 storage, as training keeps parameters: optimizer state follows the
+  // storage, and only F32 storage rounds it to a bf16 parameter's dtype.
+  return cpu::Tensor::fromDoubles(t.dtype, t.shape, v).convertedTo(cpu::Storage::F32);
 }
 
 /// ||a - b|| / ||b||
@@ -147,6 +149,28 @@ void compareWithCpu(bool bf16) {
   train::StateBlob back = gpu.saveState();
   for (const auto &[name, t] : cs.tensors)
     EXPECT_LT(relError(back.tensors.at(name), t), 1e-7) << name;
+}
+
+// No GPU needed: every CPU optimizer state tensor survives the device byte
+// layout of its dtype unchanged (what loadState/saveState rely on).
+TEST(DeviceOptimizers, CpuStateSurvivesDeviceLayout) {
+  plan::Plan plan = optimizerPlan();
+  std::mt19937_64 rng(3);
+  cpu::ParamStore params, grads;
+  for (const plan::Param &p : plan.params) {
+    params[p.name] = randomTensor(p.type, rng, 0.1);
+    grads[p.name] = randomTensor(p.type, rng, 0.5);
+  }
+  std::string error;
+  auto opt = train::Optimizers::create(plan, error);
+  ASSERT_TRUE(opt) << error;
+  ASSERT_TRUE(opt->step(params, grads, {0, 1.0}, error)) << error;
+  for (const auto &[name, t] : opt->saveState().tensors) {
+    const plan::Param *p = plan.param(name.substr(name.rfind('/') + 1));
+    ASSERT_NE(p, nullptr) << name;
+    std::vector<char> bytes = deviceBytes(t, p->type.dtype);
+    EXPECT_EQ(relError(hostTensor(bytes.data(), p->type), t), 0.0) << name;
+  }
 }
 
 TEST(DeviceOptimizers, MatchCpuWithFp32NewtonSchulz) {
