@@ -454,13 +454,19 @@ std::string KernelBuilder::rope(const plan::Op &op, const Index &idx) {
   line(y + " = " + value(x, idx) + ";");
   close();
   open("else");
-  // The angle in double, as the CPU reference computes it; sin/cos in fp32
-  // after reduction to [-pi, pi] keep the error at float rounding.
-  std::string j = fresh("j"), s = fresh("s"), c = fresh("c");
+  // The angle in double, as the CPU reference computes it, from inverse
+  // frequencies the host computes with the reference's std::pow (a pow per
+  // element in double cost more than the rest of a fused kernel); sin/cos
+  // in fp32 after reduction to [-pi, pi] keep the error at float rounding.
+  std::string j = fresh("j"), s = fresh("s"), c = fresh("c"), freq = fresh("f");
+  globals_ += "__device__ const double " + freq + "[] = {";
+  for (int64_t k = 0; k < half; ++k)
+    globals_ += (k ? ", " : "") + litD(std::pow(base, -2.0 * double(k) / double(dims)));
+  globals_ += "};\n";
   line("int " + j + " = " + i + " < " + str(half) + " ? " + i + " : " + i + " - " + str(half) + ";");
   std::string a = fresh("a");
-  line("double " + a + " = double(" + t + ") * pow(" + litD(base) + ", -2.0 * double(" + j + ") / " + litD(double(dims)) + ");");
-  line(a + " = remainder(" + a + ", 6.283185307179586);");
+  line("double " + a + " = double(" + t + ") * " + freq + "[" + j + "];");
+  line(a + " = fma(-6.283185307179586, rint(" + a + " * 0.15915494309189535), " + a + ");");
   line("float " + s + ", " + c + ";");
   line("sincosf(float(" + a + "), &" + s + ", &" + c + ");");
   if (inverse)

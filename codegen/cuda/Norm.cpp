@@ -20,27 +20,60 @@ std::vector<Step> emitNorm(Lowering &l, const plan::Op &op) {
   bool grad = op.kind == "rms_norm_grad";
   const std::vector<int64_t> &shape = l.type(x).shape;
   std::string n = std::to_string(shape.back());
+  // A warp owns a row. Rows of up to 32 values per lane stay in registers
+  // between the sum and the write, so x and dy (often fused expressions over
+  // several tensors) are read and computed once; longer rows read twice.
+  const int64_t perLane = (shape.back() + 31) / 32;
+  const bool cached = perLane <= 32;
+  const std::string m = std::to_string(perLane);
   KernelBuilder b = l.builder();
   RowLoop rows = openRows(b, shape);
   Index at(rows.lead);
   at.push_back("c");
   b.line("float ss = 0.0f, dot = 0.0f;");
-  b.open("for (int c = lane; c < " + n + "; c += 32)");
-  std::string xv = b.value(x, at);
-  b.line("ss += " + xv + " * " + xv + ";");
-  if (grad)
-    b.line("dot += " + b.value(op.operands[1], at) + " * " + xv + ";");
-  b.close();
+  if (cached) {
+    b.line("float xr[" + m + "], gr[" + m + "];");
+    b.line("#pragma unroll");
+    b.open("for (int j = 0; j < " + m + "; ++j)");
+    b.line("const int c = lane + 32 * j;");
+    b.line("xr[j] = 0.0f, gr[j] = 0.0f;");
+    b.open("if (c < " + n + ")");
+    b.line("xr[j] = " + b.value(x, at) + ";");
+    if (grad)
+      b.line("gr[j] = " + b.value(op.operands[1], at) + ";");
+    b.close();
+    b.line("ss += xr[j] * xr[j];");
+    if (grad)
+      b.line("dot += gr[j] * xr[j];");
+    b.close();
+  } else {
+    b.open("for (int c = lane; c < " + n + "; c += 32)");
+    std::string xv = b.value(x, at);
+    b.line("ss += " + xv + " * " + xv + ";");
+    if (grad)
+      b.line("dot += " + b.value(op.operands[1], at) + " * " + xv + ";");
+    b.close();
+  }
   b.line("ss = golf_warp_sum(ss);");
   b.line("const float inv = 1.0f / sqrtf(ss / " + n + ".0f + " + floatLiteral(epsOf(op, l.type(x).dtype)) + ");");
   if (grad) {
     b.line("dot = golf_warp_sum(dot);");
     b.line("const float k = inv * inv * inv * dot / " + n + ".0f;");
   }
-  b.open("for (int c = lane; c < " + n + "; c += 32)");
-  std::string xs = b.value(x, at);
-  b.store(y, at, grad ? "inv * " + b.value(op.operands[1], at) + " - " + xs + " * k" : xs + " * inv");
-  b.close();
+  if (cached) {
+    b.line("#pragma unroll");
+    b.open("for (int j = 0; j < " + m + "; ++j)");
+    b.line("const int c = lane + 32 * j;");
+    b.open("if (c < " + n + ")");
+    b.store(y, at, grad ? "inv * gr[j] - xr[j] * k" : "xr[j] * inv");
+    b.close();
+    b.close();
+  } else {
+    b.open("for (int c = lane; c < " + n + "; c += 32)");
+    std::string xs = b.value(x, at);
+    b.store(y, at, grad ? "inv * " + b.value(op.operands[1], at) + " - " + xs + " * k" : xs + " * inv");
+    b.close();
+  }
   return {b.finish(grad ? "rmsnorm_grad" : "rmsnorm", opLabel(l.function(), op), rows.grid, rows.block)};
 }
 
