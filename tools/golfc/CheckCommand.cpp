@@ -36,8 +36,9 @@ random tokens, at --batch/--eval-batch sequences (default 2), and prints each
 result tensor's relative error. Exits 1 if any exceeds T (default 2e-2, bf16
 level) or is not finite. Without a usable GPU it NVRTC-compiles every kernel
 for --arch (default sm_90), reports that, and exits 0. --attention picks the
-attention kernels: flash (FlashAttention-style, head dim 64; the default where
-it applies) or general (batched products + row softmax, any shape).
+attention kernels: flash (FlashAttention-style, head dim 64, bf16 operands;
+the default where it applies) or general (batched products + row softmax, any
+shape; f32 attention always takes it).
 )";
 
 struct Error {
