@@ -119,7 +119,7 @@ DeviceOptimizers::DeviceOptimizers(const plan::Plan &plan,
     if (spec.rowNormalize)
       fail(spec.describe() + ": row_normalize (MuonEq-R) does not run on the GPU yet; train on "
                              "the CPU (--device=cpu)");
-    if (o > 0 && m.nsSteps != spec.nsSteps && !muonSlots.empty())
+    if (!muonSlots.empty() && m.nsSteps != spec.nsSteps)
       fail("the GPU trainer needs one ns_steps for every muon optimizer");
     m.nsSteps = spec.nsSteps;
     for (size_t s = 0; s < spec.slots.size(); ++s) {
@@ -148,6 +148,8 @@ DeviceOptimizers::DeviceOptimizers(const plan::Plan &plan,
 
   for (size_t o = 0; o < specs_.size(); ++o) {
     const train::OptimizerSpec &spec = specs_[o];
+    if (spec.isMuon())
+      continue;
     const std::string prefix = train::statePrefix(spec, o);
     for (const train::Slot &slot : spec.slots) {
       auto add = [&](const char *what) {
@@ -155,23 +157,17 @@ DeviceOptimizers::DeviceOptimizers(const plan::Plan &plan,
         m.tensors.push_back(zeroState(prefix + what + "/" + slot.name, slot.type));
         return m.tensors.back().buffer.data();
       };
-      auto grad = gradients.find(slot.name);
-      if (grad == gradients.end())
-        throw std::logic_error("no gradient accumulator for '" + slot.name + "'");
       golf_mt::Tensor t{};
       t.numel = slot.type.numel();
       t.wd = slot.wd;
       t.group = int(o);
-      const int dt = mtDType(slot.type.dtype);
-      if (!spec.isMuon()) {
-        t.ptr[0] = params.at(slot.name);
-        t.ptr[1] = grad->second;
-        t.ptr[2] = add("exp_avg");
-        t.ptr[3] = add("exp_avg_sq");
-        t.dtype[0] = t.dtype[2] = t.dtype[3] = dt;
-        t.dtype[1] = golf_mt::kF32;
-        m.adam.add(t);
-      }
+      t.ptr[0] = params.at(slot.name);
+      t.ptr[1] = gradients.at(slot.name);
+      t.ptr[2] = add("exp_avg");
+      t.ptr[3] = add("exp_avg_sq");
+      t.dtype[0] = t.dtype[2] = t.dtype[3] = mtDType(slot.type.dtype);
+      t.dtype[1] = golf_mt::kF32;
+      m.adam.add(t);
     }
   }
   const int finalX = m.nsSteps % 2;
@@ -263,22 +259,7 @@ train::StateBlob DeviceOptimizers::saveState() const {
 }
 
 void DeviceOptimizers::loadState(const train::StateBlob &state) {
-  std::set<std::string> known;
-  std::vector<int64_t> steps;
-  for (size_t o = 0; o < specs_.size(); ++o) {
-    std::string prefix = train::statePrefix(specs_[o], o);
-    known.insert(prefix);
-    if (!state.meta.is_object() || !state.meta.contains(prefix))
-      fail("saved optimizer state has no " + specs_[o].describe() +
-           " (the checkpoint's optimizers differ from this run's)");
-    int64_t n = train::jsonInt(state.meta.at(prefix), "steps", "saved optimizer state");
-    if (n < 0)
-      fail("saved optimizer state has a negative step count");
-    steps.push_back(n);
-  }
-  for (const auto &[key, value] : state.meta.items())
-    if (!known.count(key))
-      fail("saved optimizer state has an optimizer this run lacks (" + key + ")");
+  const std::vector<int64_t> steps = train::savedSteps(specs_, state);
   std::set<std::string> mine;
   for (const StateTensor &s : impl_->tensors)
     mine.insert(s.name);

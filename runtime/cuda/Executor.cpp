@@ -70,6 +70,7 @@ struct Executor::Impl {
   double lastMs = 0;
 
   void *pointer(const Function &f, int value) const;
+  std::vector<void *> pointers(const Function &f, const std::vector<int> &values) const;
   /// Enqueues every step; records marks[i] after step i when given.
   void runSteps(const Function &f, const std::vector<Event> *marks = nullptr);
   const Function &function(const std::string &name) const;
@@ -302,13 +303,6 @@ cpu::ParamStore Executor::params() const {
   return out;
 }
 
-bool Executor::hasFunction(const std::string &name) const {
-  for (const Function &f : impl_->functions)
-    if (f.program.function == name)
-      return true;
-  return false;
-}
-
 void *Executor::paramAddress(const std::string &name) const {
   auto it = impl_->params.find(name);
   if (it == impl_->params.end())
@@ -316,20 +310,21 @@ void *Executor::paramAddress(const std::string &name) const {
   return it->second.data();
 }
 
+std::vector<void *> Executor::Impl::pointers(const Function &f, const std::vector<int> &values) const {
+  std::vector<void *> out;
+  for (int v : values)
+    out.push_back(pointer(f, v));
+  return out;
+}
+
 std::vector<void *> Executor::argAddresses(const std::string &name) const {
   const Function &f = impl_->function(name);
-  std::vector<void *> out;
-  for (int v : f.source->args)
-    out.push_back(impl_->pointer(f, v));
-  return out;
+  return impl_->pointers(f, f.source->args);
 }
 
 std::vector<void *> Executor::resultAddresses(const std::string &name) const {
   const Function &f = impl_->function(name);
-  std::vector<void *> out;
-  for (int v : f.source->results)
-    out.push_back(impl_->pointer(f, v));
-  return out;
+  return impl_->pointers(f, f.source->results);
 }
 
 void Executor::enqueue(const std::string &name) { impl_->runSteps(impl_->function(name)); }

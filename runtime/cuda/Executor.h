@@ -71,7 +71,6 @@ public:
 
   /// Every parameter, downloaded (F32 storage, rounded to its dtype).
   cpu::ParamStore params() const;
-  bool hasFunction(const std::string &function) const;
   void *paramAddress(const std::string &name) const;
   /// Device addresses of a function's arguments and results (in the
   /// shared arena; results of gradient functions are not parameters).

@@ -1,6 +1,5 @@
 //===- TrainStep.cpp - one training step on the GPU, as a graph -----------===//
 #include "runtime/cuda/TrainStep.h"
-#include "codegen/cuda/BufferPlan.h"
 #include "runtime/cuda/Error.h"
 #include "runtime/cuda/Graph.h"
 #include "runtime/cuda/HostTensor.h"
@@ -8,7 +7,6 @@
 
 #include <cstring>
 #include <map>
-#include <set>
 
 namespace golf::cuda {
 namespace {

@@ -6,9 +6,6 @@
 #include "runtime/train/OptimizerImpl.h"
 
 #include <cmath>
-#include <cstring>
-#include <map>
-#include <set>
 
 namespace golf::train {
 
@@ -121,33 +118,13 @@ StateBlob Optimizers::saveState() const {
 
 bool Optimizers::loadState(const StateBlob &state, std::string &error) {
   return guard(error, [&] {
-    std::set<std::string> known;
-    for (size_t i = 0; i < impl_->all.size(); ++i) {
-      std::string prefix = impl_->prefix(i);
-      known.insert(prefix);
-      const Optimizer &o = *impl_->all[i];
-      if (!state.meta.is_object() || !state.meta.contains(prefix))
-        fail("saved optimizer state has no " + o.spec.describe() +
-             " (the checkpoint's optimizers differ from this run's)");
-    }
-    for (const auto &[key, value] : state.meta.items())
-      if (!known.count(key))
-        fail("saved optimizer state has an optimizer this run lacks (" + key + ")");
-    for (const auto &[name, tensor] : state.tensors) {
-      size_t slash = name.find('/');
-      if (slash == std::string::npos || !known.count(name.substr(0, slash + 1)))
-        fail("saved optimizer state has an unknown tensor '" + name + "'");
-    }
+    std::vector<OptimizerSpec> specs;
+    for (const auto &o : impl_->all)
+      specs.push_back(o->spec);
+    std::vector<int64_t> steps = savedSteps(specs, state);
     std::vector<std::function<void()>> commits;
-    std::vector<int64_t> steps;
-    for (size_t i = 0; i < impl_->all.size(); ++i) {
-      std::string prefix = impl_->prefix(i);
-      int64_t n = jsonInt(state.meta.at(prefix), "steps", "saved optimizer state");
-      if (n < 0)
-        fail("saved optimizer state has a negative step count");
-      commits.push_back(impl_->all[i]->prepareLoad(state, prefix, n));
-      steps.push_back(n);
-    }
+    for (size_t i = 0; i < impl_->all.size(); ++i)
+      commits.push_back(impl_->all[i]->prepareLoad(state, impl_->prefix(i), steps[i]));
     for (size_t i = 0; i < impl_->all.size(); ++i) {
       commits[i]();
       impl_->all[i]->steps = steps[i];

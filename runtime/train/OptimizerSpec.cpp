@@ -5,6 +5,7 @@
 #include "runtime/train/Schedule.h"
 
 #include <map>
+#include <set>
 
 namespace golf::train {
 namespace {
@@ -92,6 +93,33 @@ std::vector<OptimizerSpec> readOptimizerSpecs(const plan::Plan &plan) {
 
 std::string statePrefix(const OptimizerSpec &spec, size_t index) {
   return std::to_string(index) + "." + spec.kind + "." + spec.group + "/";
+}
+
+std::vector<int64_t> savedSteps(const std::vector<OptimizerSpec> &specs, const StateBlob &state) {
+  std::set<std::string> known;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    std::string prefix = statePrefix(specs[i], i);
+    known.insert(prefix);
+    if (!state.meta.is_object() || !state.meta.contains(prefix))
+      fail("saved optimizer state has no " + specs[i].describe() +
+           " (the checkpoint's optimizers differ from this run's)");
+  }
+  for (const auto &[key, value] : state.meta.items())
+    if (!known.count(key))
+      fail("saved optimizer state has an optimizer this run lacks (" + key + ")");
+  for (const auto &[name, tensor] : state.tensors) {
+    size_t slash = name.find('/');
+    if (slash == std::string::npos || !known.count(name.substr(0, slash + 1)))
+      fail("saved optimizer state has an unknown tensor '" + name + "'");
+  }
+  std::vector<int64_t> steps;
+  for (size_t i = 0; i < specs.size(); ++i) {
+    int64_t n = jsonInt(state.meta.at(statePrefix(specs[i], i)), "steps", "saved optimizer state");
+    if (n < 0)
+      fail("saved optimizer state has a negative step count");
+    steps.push_back(n);
+  }
+  return steps;
 }
 
 std::pair<int64_t, int64_t> matrixDims(const Slot &slot) {

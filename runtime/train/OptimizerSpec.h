@@ -10,6 +10,7 @@
 #define GOLF_RUNTIME_TRAIN_OPTIMIZERSPEC_H
 
 #include "runtime/plan/Plan.h"
+#include "runtime/train/State.h"
 
 #include <optional>
 #include <string>
@@ -60,6 +61,12 @@ std::vector<OptimizerSpec> readOptimizerSpecs(const plan::Plan &plan);
 /// "<index>.<kind>.<group>/", shared by CPU and GPU so that checkpoints move
 /// between them.
 std::string statePrefix(const OptimizerSpec &spec, size_t index);
+
+/// Checks that a saved optimizer state (a checkpoint's) belongs to `specs`:
+/// every optimizer's entry is there, no other optimizer's, no tensor outside
+/// their prefixes, no negative step count. Returns each optimizer's steps;
+/// throws TrainError with one line. The CPU and GPU optimizers' loadState.
+std::vector<int64_t> savedSteps(const std::vector<OptimizerSpec> &specs, const StateBlob &state);
 
 /// [rows, cols] of each matrix of a Muon slot (its two trailing dims).
 std::pair<int64_t, int64_t> matrixDims(const Slot &slot);

@@ -26,24 +26,14 @@ public:
 
   bool step(const std::string &function, const std::vector<data::Batch> &batches, int64_t step,
             double lrMult, std::string &error) override {
-    const plan::Function *f = ex_.plan().function(function);
-    const std::vector<int64_t> &shape = ex_.plan().values[f->args[0]].shape;
     train::GradAccumulator acc;
     double lossSum = 0;
     for (const data::Batch &batch : batches) {
-      auto out = ex_.run(function,
-                         {cpu::Tensor::fromInts(shape, batch.inputs),
-                          cpu::Tensor::fromInts(shape, batch.targets)},
-                         params_, error);
-      if (!out)
-        return false;
       cpu::ParamStore grads;
-      const plan::Plan &p = ex_.plan();
-      for (size_t i = 0; i < p.params.size(); ++i)
-        grads[p.params[i].name] = (*out)[i + 1];
-      lossSum += (*out)[0].get(0);
-      if (!acc.add(grads, error))
+      auto loss = lossAndGrads(ex_, function, batch, params_, grads, error);
+      if (!loss || !acc.add(grads, error))
         return false;
+      lossSum += *loss;
     }
     cpu::ParamStore grads = acc.mean();
     auto norm = train::clipGradNorm(grads, gradClip_, error);
@@ -98,6 +88,22 @@ private:
 };
 
 } // namespace
+
+std::optional<double> lossAndGrads(cpu::Executor &ex, const std::string &function,
+                                   const data::Batch &batch, const cpu::ParamStore &params,
+                                   cpu::ParamStore &grads, std::string &error) {
+  const plan::Plan &p = ex.plan();
+  const std::vector<int64_t> &shape = p.values[size_t(p.function(function)->args[0])].shape;
+  auto out = ex.run(function,
+                    {cpu::Tensor::fromInts(shape, batch.inputs),
+                     cpu::Tensor::fromInts(shape, batch.targets)},
+                    params, error);
+  if (!out)
+    return std::nullopt;
+  for (size_t i = 0; i < p.params.size(); ++i)
+    grads[p.params[i].name] = (*out)[i + 1];
+  return (*out)[0].get(0);
+}
 
 std::unique_ptr<Trainer> makeCpuTrainer(const plan::Plan &plan, std::string &error) {
   auto ex = cpu::Executor::create(plan, cpu::Precision::F32, error);

@@ -15,6 +15,7 @@
 #include "runtime/cuda/Gemm.h"
 #include "runtime/cuda/Memory.h"
 #include "runtime/export/PlanSlice.h"
+#include "runtime/train/Error.h"
 
 #include "runtime/cuda/Device.h"
 #include "runtime/cuda/TrainStep.h"
@@ -26,22 +27,14 @@
 namespace golf {
 namespace {
 
-template <class F> bool guarded(std::string &error, F &&f) {
-  try {
-    f();
-    return true;
-  } catch (const std::exception &e) {
-    error = e.what();
-    return false;
-  }
-}
+using train::guard; // any exception as a one-line error
 
 /// @nll on `ex` with the weights it holds.
 NllScorer executorScorer(const plan::Plan &plan, cuda::Executor &ex) {
   const std::vector<int64_t> shape = plan.values[plan.function("nll")->args[0]].shape;
   return [&ex, shape](const std::vector<int32_t> &ids, const std::vector<int32_t> &targets,
                       std::vector<double> &nll, std::string &e) {
-    return guarded(e, [&] {
+    return guard(e, [&] {
       auto out = ex.run("nll", {cpu::Tensor::fromInts(shape, ids), cpu::Tensor::fromInts(shape, targets)});
       nll = out[0].toDoubles();
     });
@@ -78,7 +71,7 @@ public:
   }
 
   bool start(const TrainState &s, bool resumed, std::string &error) override {
-    return guarded(error, [&] {
+    return guard(error, [&] {
       ex_->setParams(s.params);
       if (!resumed) {
         std::string e;
@@ -112,7 +105,7 @@ public:
 
   bool step(const std::string &function, const std::vector<data::Batch> &batches, int64_t step,
             double lrMult, std::string &error) override {
-    return guarded(error, [&] {
+    return guard(error, [&] {
       std::vector<const int32_t *> inputs, targets;
       for (const data::Batch &b : batches) {
         inputs.push_back(b.inputs.data());
@@ -130,7 +123,7 @@ public:
   std::optional<std::vector<StepStats>> stats(int64_t first, int64_t last,
                                               std::string &error) override {
     std::vector<StepStats> out;
-    bool ok = guarded(error, [&] {
+    bool ok = guard(error, [&] {
       for (const cuda::StepStats &s : step_->stats(first, last))
         out.push_back({s.loss, s.gradNorm});
     });
@@ -139,29 +132,33 @@ public:
 
   std::optional<TrainState> state(std::string &error) override {
     TrainState s;
-    bool ok = guarded(error, [&] {
+    bool ok = guard(error, [&] {
       step_->synchronize();
       s.params = ex_->params();
       s.optimizer = step_->optimizers().saveState();
-      s.averaging = swa_.saveState();
-      for (const auto &[name, t] : step_->emaShadow())
-        s.averaging.tensors["ema/" + name] = t;
+      s.averaging = averagingState();
     });
     return ok ? std::optional(s) : std::nullopt;
   }
 
   std::optional<cpu::ParamStore> exportWeights(train::WeightsSource &source,
                                                std::string &error) override {
-    auto s = state(error);
-    if (!s || !full_.loadState(s->averaging, error))
+    cpu::ParamStore live;
+    if (!guard(error, [&] {
+          step_->synchronize();
+          live = ex_->params();
+          std::string e;
+          if (!full_.loadState(averagingState(), e))
+            throw std::runtime_error(e);
+        }))
       return std::nullopt;
     source = full_.exportSource();
-    return full_.exportWeights(s->params, error);
+    return full_.exportWeights(live, error);
   }
 
   std::optional<EvalResult> evaluate(const cpu::ParamStore *weights, const Validation &val,
                                      std::string &error) override {
-    if (weights && !guarded(error, [&] {
+    if (weights && !guard(error, [&] {
           step_->synchronize();
           ex_->setParams(*weights);
         }))
@@ -170,6 +167,14 @@ public:
   }
 
 private:
+  /// The host SWA sums beside the device EMA shadow: the CPU trainer's format.
+  train::StateBlob averagingState() const {
+    train::StateBlob s = swa_.saveState();
+    for (const auto &[name, t] : step_->emaShadow())
+      s.tensors["ema/" + name] = t;
+    return s;
+  }
+
   const plan::Plan &plan_;
   cuda::DeviceInfo device_;
   std::unique_ptr<cuda::Executor> ex_;
@@ -193,7 +198,7 @@ std::optional<NllScorer> gpuScorer(const plan::Plan &plan, const cpu::ParamStore
                                    std::string &error) {
   std::optional<cuda::DeviceInfo> device = gpu(error);
   std::optional<NllScorer> out;
-  if (device && !guarded(error, [&] {
+  if (device && !guard(error, [&] {
         cuda::ExecutorOptions options;
         options.functions = {"nll"};
         cuda::CompileReport report;
@@ -216,6 +221,7 @@ std::optional<exporter::GramRunner> gpuGramRunner(const plan::Plan &plan,
   if (!device)
     return std::nullopt;
   struct State {
+    plan::Plan withCalibration; // the plan and the collector's function
     std::unique_ptr<cuda::Executor> ex;
     cuda::Gemm gemm;
     cuda::DeviceBuffer gram;
@@ -224,14 +230,14 @@ std::optional<exporter::GramRunner> gpuGramRunner(const plan::Plan &plan,
   return [state, device = *device, plan, params](
              const plan::Function &calibration, const std::vector<int32_t> &ids, int64_t rows,
              int64_t positions, exporter::HessianCollector &collector, std::string &e) {
-    return guarded(e, [&] {
+    return guard(e, [&] {
       State &s = *state;
-      const plan::Plan withCalibration = exporter::planWith(plan, calibration);
       if (!s.ex) {
+        s.withCalibration = exporter::planWith(plan, calibration);
         cuda::ExecutorOptions options;
         options.functions = {calibration.name};
         cuda::CompileReport report;
-        s.ex = cuda::Executor::create(withCalibration, device, options, report);
+        s.ex = cuda::Executor::create(s.withCalibration, device, options, report);
         s.ex->setParams(params);
       }
       std::vector<void *> args = s.ex->argAddresses(calibration.name);
@@ -241,7 +247,7 @@ std::optional<exporter::GramRunner> gpuGramRunner(const plan::Plan &plan,
       s.ex->enqueue(calibration.name);
       std::vector<void *> results = s.ex->resultAddresses(calibration.name);
       for (size_t i = 0; i < results.size(); ++i) {
-        const plan::TensorType &t = withCalibration.values[size_t(calibration.results[i])];
+        const plan::TensorType &t = s.withCalibration.values[size_t(calibration.results[i])];
         const int64_t c = t.shape.back(), n = t.numel() / c;
         // [B, T, C] inputs count their first rows x positions tokens.
         const int64_t B = t.shape.size() == 3 ? t.shape[0] : 1, T = n / B;
@@ -282,7 +288,7 @@ std::unique_ptr<Trainer> makeGpuTrainer(const plan::Plan &plan, std::string &err
   if (!averaging)
     return nullptr;
   std::unique_ptr<Trainer> out;
-  guarded(error, [&] {
+  guard(error, [&] {
     cuda::ExecutorOptions options;
     options.functions = {"loss_grad", "nll"};
     if (plan.function("loss_qat_grad"))

@@ -200,23 +200,6 @@ double unigramEntropy(const std::vector<uint16_t> &head) {
   return h;
 }
 
-/// Runs `function` (loss_grad or loss_qat_grad) on one micro-batch: the
-/// loss, and every parameter's gradient by name in `grads`.
-std::optional<double> lossAndGrads(cpu::Executor &ex, const plan::Plan &p, const char *function,
-                                   const data::Batch &batch, int64_t micro, int64_t seqLen,
-                                   const cpu::ParamStore &params, cpu::ParamStore &grads,
-                                   std::string &error) {
-  auto out = ex.run(function,
-                    {cpu::Tensor::fromInts({micro, seqLen}, batch.inputs),
-                     cpu::Tensor::fromInts({micro, seqLen}, batch.targets)},
-                    params, error);
-  if (!out)
-    return std::nullopt;
-  for (size_t i = 0; i < p.params.size(); ++i)
-    grads[p.params[i].name] = (*out)[i + 1];
-  return (*out)[0].get(0);
-}
-
 bool writeTensor(const std::string &path, const cpu::Tensor &t, std::string &error) {
   std::vector<double> d = t.toDoubles();
   return writeFileAtomic(path, npyFloat32(t.shape(), std::vector<float>(d.begin(), d.end())),
@@ -235,7 +218,7 @@ bool dumpStep(const std::string &dir, const plan::Plan &p, cpu::Executor &ex,
       return false;
     }
   cpu::ParamStore grads;
-  auto loss = lossAndGrads(ex, p, "loss_grad", batch, micro, seqLen, params, grads, error);
+  auto loss = lossAndGrads(ex, "loss_grad", batch, params, grads, error);
   if (!loss)
     return false;
   plan::Json groups = plan::Json::object();
@@ -385,12 +368,12 @@ int runTrainCommand(int argc, char **argv) {
     if (!trainer)
       llvm::errs() << "golfc train: training on the CPU reference executor: " << error << "\n";
   }
-  if (!trainer && !(trainer = makeCpuTrainer(p, error)))
+  const bool onCpu = !trainer;
+  if (onCpu && !(trainer = makeCpuTrainer(p, error)))
     return fail(error);
   if (!trainer->start(init, resumed, error))
     return fail(error);
   init = {};
-  const bool onCpu = trainer->describe() == "CPU reference executor";
 
   JsonLog log;
   if (!log.open(o.runDir + "/log.jsonl", resumed, error))
@@ -454,7 +437,9 @@ int runTrainCommand(int argc, char **argv) {
   std::vector<Pending> pending;
   int64_t firstPending = step;
   double lastLoss = NAN, firstLoss = NAN, lastNorm = NAN;
-  double windowTokens = 0, windowSeconds = 0;
+  const int64_t stepTokens = accumulation * micro * seqLen;
+  int64_t windowSteps = 0;
+  double windowSeconds = 0;
   auto drain = [&]() -> bool {
     auto stats = trainer->stats(firstPending, firstPending + int64_t(pending.size()), error);
     if (!stats)
@@ -521,14 +506,14 @@ int runTrainCommand(int argc, char **argv) {
     pending.push_back({lrMult, qatNow, seconds});
     elapsed += seconds;
     windowSeconds += seconds;
-    windowTokens += double(accumulation * micro * seqLen);
+    ++windowSteps;
     ++step;
     bool last = schedule->shouldStop(step, elapsed) || step == stopAt;
     bool logNow = step % logEvery == 0 || step == 1 || last;
     if ((logNow || onCpu || pending.size() >= 1024) && !drain())
       return fail(error);
     if (logNow) {
-      double rate = windowTokens / std::max(windowSeconds, 1e-9);
+      double rate = double(windowSteps * stepTokens) / std::max(windowSeconds, 1e-9);
       double perStep = elapsed / double(step);
       double left = double(total - step) * perStep;
       double wall = schedule->wallclock();
@@ -540,10 +525,10 @@ int runTrainCommand(int argc, char **argv) {
                                    (long long)step, (long long)total, lastLoss, lrMult, lastNorm,
                                    rate, duration(left).c_str(), qatNow ? "  qat" : "");
       log.write({{"event", "progress"}, {"step", step}, {"loss", lastLoss},
-                 {"tokens_per_s", rate}, {"step_ms", 1e3 * windowSeconds /
-                     std::max(1.0, windowTokens / double(accumulation * micro * seqLen))},
+                 {"tokens_per_s", rate}, {"step_ms", 1e3 * windowSeconds / double(windowSteps)},
                  {"mfu_h100", mfu}, {"elapsed", elapsed}});
-      windowTokens = windowSeconds = 0;
+      windowSteps = 0;
+      windowSeconds = 0;
     }
     if (valEvery > 0 && step % valEvery == 0 && !last && val && !validate(nullptr, "live"))
       return fail(error);
@@ -566,7 +551,7 @@ int runTrainCommand(int argc, char **argv) {
 
   std::string summary;
   llvm::raw_string_ostream os(summary);
-  const double tokens = double(step * accumulation * micro * seqLen);
+  const double tokens = double(step * stepTokens);
   const double rate = tokens / std::max(elapsed, 1e-9);
   os << "model            " << p.model << "\n"
      << "executor         " << trainer->describe() << "\n"

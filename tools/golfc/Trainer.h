@@ -64,6 +64,13 @@ public:
 };
 
 std::unique_ptr<Trainer> makeCpuTrainer(const plan::Plan &plan, std::string &error);
+
+/// Runs `function` (loss_grad or loss_qat_grad) on one micro-batch on the
+/// CPU reference: the loss, and every parameter's gradient by name in
+/// `grads`.
+std::optional<double> lossAndGrads(cpu::Executor &ex, const std::string &function,
+                                   const data::Batch &batch, const cpu::ParamStore &params,
+                                   cpu::ParamStore &grads, std::string &error);
 // makeGpuTrainer: Gpu.h.
 
 } // namespace golf
