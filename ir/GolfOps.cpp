@@ -11,6 +11,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/STLExtras.h"
 
 using namespace mlir;
@@ -92,6 +93,40 @@ OpFoldResult CastOp::fold(FoldAdaptor) {
       return inner.getInput();
   }
   return {};
+}
+
+namespace {
+
+/// cast(layout(x)) -> layout(cast(x)) for the layout ops that move or repeat
+/// elements without choosing among them. Rounding commutes with moving, so
+/// the values are the same; what changes is that the casts of one value
+/// meet at that value, where CSE merges them. Autodiff and autocast cast a
+/// value once per consumer, often through different views (a product's
+/// operand and its weight gradient's operand are one tensor reshaped), and
+/// on the GPU each distinct cast is a pass over memory. A broadcast's cast
+/// also shrinks to the broadcast's operand. A slice keeps its cast below:
+/// hoisting it would convert elements nobody reads.
+struct HoistCastAboveLayout : OpRewritePattern<CastOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(CastOp op, PatternRewriter &rewriter) const override {
+    Operation *layout = op.getInput().getDefiningOp();
+    if (!layout || !isa<ReshapeOp, BroadcastOp, TransposeOp, SplitHeadsOp, MergeHeadsOp>(layout))
+      return failure();
+    Value source = layout->getOperand(0);
+    auto narrowed = rewriter.create<CastOp>(op.getLoc(), tensorOf(source.getType()).clone(op.getTo()),
+                                            source, op.getToAttr());
+    Operation *moved = rewriter.clone(*layout);
+    moved->setOperand(0, narrowed);
+    moved->getResult(0).setType(op.getType());
+    rewriter.replaceOp(op, moved->getResults());
+    return success();
+  }
+};
+
+} // namespace
+
+void CastOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext *context) {
+  results.add<HoistCastAboveLayout>(context);
 }
 
 //===----------------------------------------------------------------------===//

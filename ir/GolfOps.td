@@ -112,6 +112,9 @@ def Golf_CastOp : Golf_InferOp<"cast"> {
   let results = (outs Golf_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasFolder = 1;
+  // Casts move above layout ops (reshape, broadcast, transpose, head
+  // split/merge): casts of one value in several layouts become one cast.
+  let hasCanonicalizer = 1;
 }
 
 //===----------------------------------------------------------------------===//

@@ -68,8 +68,8 @@ python3 bench/baseline_h100/report.py "$RUN" "$WORK/torch-baseline.jsonl" "$WORK
 
 if [ "${PROFILE:-0}" = 1 ]; then
   echo "== 2b. golfc profile: baseline @loss_grad, one 64 x 1024 micro-batch"
-  timeout 120 $GOLFC profile examples/baseline.golf --function=loss_grad --repeat=5 --top=25 > "$WORK/profile.txt" 2>&1
-  grep -vE "^\s*$" "$WORK/profile.txt" | head -60
+  timeout 120 $GOLFC profile examples/baseline.golf --function=loss_grad --repeat=5 --top="${TOP:-25}" > "$WORK/profile.txt" 2>&1
+  grep -vE "^\s*$" "$WORK/profile.txt" | head -$((35 + ${TOP:-25}))
 fi
 
 if [ "${EXPORT:-0}" = 1 ]; then

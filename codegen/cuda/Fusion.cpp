@@ -35,9 +35,121 @@ OpClass classify(std::string_view kind) {
   throw std::invalid_argument("no CUDA lowering for op kind '" + std::string(kind) + "'");
 }
 
+namespace {
+
+/// Ops that compute each result element from operand elements at the same
+/// index (operands may broadcast), with no layout change.
+bool elementwise(std::string_view kind) {
+  static const char *const kinds[] = {
+      "cast", "neg",  "exp",   "log",   "tanh", "sigmoid",    "relu",  "square", "sqrt",
+      "rsqrt", "abs", "round", "leaky_relu", "clamp", "add", "sub", "mul", "div", "max",
+      "min", "pow", "cmp", "select", "softcap"};
+  for (const char *k : kinds)
+    if (kind == k)
+      return true;
+  return false;
+}
+
+/// Row reductions whose emitters store their result one element at a time
+/// over the row (KernelBuilder::store), where an epilogue can take over.
+bool rowwise(std::string_view kind) {
+  return kind == "rms_norm" || kind == "rms_norm_grad" || kind == "cross_entropy_grad" ||
+         kind == "fake_quant" || kind == "fake_quant_grad";
+}
+
+/// Follows the single-reader chain from reduction result `r` to the first
+/// materialized value; -1 when the chain forks, changes shape or leaves
+/// elementwise ops (and RoPE, which stays within the row, where `rowOps`).
+/// Sets `acrossRow` when a link reads other elements of the row.
+int chainEnd(const plan::Plan &plan, const plan::Function &f, const FusionPlan &fp,
+             const std::vector<int> &reader, int r, bool rowOps, bool &acrossRow) {
+  const std::vector<int64_t> &shape = plan.values[size_t(r)].shape;
+  acrossRow = false;
+  for (int cur = r;;) {
+    if (fp.uses[size_t(cur)] != 1 || reader[size_t(cur)] < 0)
+      return -1;
+    const plan::Op &op = f.ops[size_t(reader[size_t(cur)])];
+    bool rope = rowOps && op.kind == "rope";
+    if ((!elementwise(op.kind) && !rope) || op.results.size() != 1 ||
+        plan.values[size_t(op.results[0])].shape != shape)
+      return -1;
+    acrossRow = acrossRow || rope;
+    cur = op.results[0];
+    if (fp.materialized[size_t(cur)])
+      return acrossRow && shape.back() > kMaxEpilogueRow ? -1 : cur;
+  }
+}
+
+/// The ops a kernel computing `v` inlines: v's producer and, through
+/// values not in memory (or written by the same kernel), theirs.
+void expressionOps(const plan::Function &f, const FusionPlan &fp, int v, int norm,
+                   std::vector<bool> &in) {
+  int p = fp.producer[size_t(v)];
+  if (p < 0 || in[size_t(p)])
+    return;
+  in[size_t(p)] = true;
+  for (int o : f.ops[size_t(p)].operands)
+    if (!fp.materialized[size_t(o)] || fp.writtenByNorm[size_t(o)] == norm)
+      expressionOps(f, fp, o, norm, in);
+}
+
+/// Whether the rms_norm at op `norm` may compute and write pointwise value
+/// `v` itself: v has the norm input's shape, and every op that reads v
+/// before the norm's kernel runs is inlined into that kernel.
+bool absorbable(const plan::Plan &plan, const plan::Function &f, const FusionPlan &fp, int v,
+                int norm, int runsAt, const std::vector<bool> &inlined) {
+  int p = fp.producer[size_t(v)];
+  int x = f.ops[size_t(norm)].operands[0];
+  if (p < 0 || !fp.materialized[size_t(v)] || fp.epilogueOf[size_t(v)] >= 0 ||
+      fp.writtenByNorm[size_t(v)] >= 0 || classify(f.ops[size_t(p)].kind) != OpClass::Pointwise ||
+      plan.values[size_t(v)].shape != plan.values[size_t(x)].shape)
+    return false;
+  for (int j = p + 1; j <= runsAt && j < int(f.ops.size()); ++j)
+    for (int o : f.ops[size_t(j)].operands)
+      if (o == v && !inlined[size_t(j)] && j != norm)
+        return false;
+  return true;
+}
+
+/// Prologues: the rms_norm at op `norm` computes its input (when pointwise)
+/// and the pointwise values that input's expression reads (the residual
+/// stream before the scale-and-add), writing each once.
+void absorbPrologue(const plan::Plan &plan, const plan::Function &f, FusionPlan &fp, int norm) {
+  const plan::Op &op = f.ops[size_t(norm)];
+  int x = op.operands[0];
+  if (plan.values[size_t(x)].shape.back() > kMaxEpilogueRow)
+    return;
+  // The norm's kernel runs where its epilogue ends, if it has one.
+  int runsAt = norm;
+  if (int end = fp.epilogueEnd[size_t(op.results[0])]; end >= 0)
+    runsAt = fp.producer[size_t(end)];
+  std::vector<bool> inlined(f.ops.size(), false);
+  if (!absorbable(plan, f, fp, x, norm, runsAt, inlined))
+    return;
+  fp.writtenByNorm[size_t(x)] = norm;
+  for (bool grew = true; grew;) {
+    grew = false;
+    std::fill(inlined.begin(), inlined.end(), false);
+    expressionOps(f, fp, x, norm, inlined);
+    for (size_t j = 0; j < f.ops.size() && !grew; ++j)
+      if (inlined[j])
+        for (int o : f.ops[j].operands)
+          if (absorbable(plan, f, fp, o, norm, runsAt, inlined)) {
+            fp.writtenByNorm[size_t(o)] = norm;
+            grew = true;
+            break;
+          }
+  }
+}
+
+} // namespace
+
 FusionPlan planFusion(const plan::Plan &plan, const plan::Function &f) {
   size_t n = plan.values.size();
-  FusionPlan fp{std::vector<bool>(n, false), std::vector<int>(n, -1), std::vector<int>(n, 0)};
+  FusionPlan fp{std::vector<bool>(n, false), std::vector<int>(n, -1), std::vector<int>(n, 0),
+                std::vector<int>(n, -1), std::vector<int>(n, -1), std::vector<bool>(n, false),
+                std::vector<int>(n, -1)};
+  std::vector<int> reader(n, -1); // per value: the last op reading it
   for (int a : f.args)
     fp.materialized[size_t(a)] = true;
   for (size_t i = 0; i < f.ops.size(); ++i) {
@@ -56,6 +168,7 @@ FusionPlan planFusion(const plan::Plan &plan, const plan::Function &f) {
         seen = seen || op.operands[j] == v;
       if (!seen)
         ++fp.uses[size_t(v)];
+      reader[size_t(v)] = int(i);
       if (c == OpClass::Library)
         fp.materialized[size_t(v)] = true;
     }
@@ -81,6 +194,25 @@ FusionPlan planFusion(const plan::Plan &plan, const plan::Function &f) {
   }
   // A constant that must be materialized (a function result) is written by
   // a pointwise kernel like any other expression.
+  std::vector<bool> isResult(n, false);
+  for (int r : f.results)
+    isResult[size_t(r)] = true;
+  for (const plan::Op &op : f.ops) {
+    if (!rowwise(op.kind) || op.results.size() != 1 || isResult[size_t(op.results[0])])
+      continue;
+    bool acrossRow = false;
+    int r = op.results[0];
+    int end = chainEnd(plan, f, fp, reader, r, op.kind.rfind("rms_norm", 0) == 0, acrossRow);
+    if (end < 0 || fp.epilogueOf[size_t(end)] >= 0)
+      continue;
+    fp.materialized[size_t(r)] = false;
+    fp.epilogueEnd[size_t(r)] = end;
+    fp.epilogueOf[size_t(end)] = r;
+    fp.epilogueRow[size_t(r)] = acrossRow;
+  }
+  for (size_t i = 0; i < f.ops.size(); ++i)
+    if (f.ops[i].kind == "rms_norm")
+      absorbPrologue(plan, f, fp, int(i));
   return fp;
 }
 

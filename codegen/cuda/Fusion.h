@@ -36,7 +36,24 @@ struct FusionPlan {
   std::vector<bool> materialized; // per plan value id
   std::vector<int> producer;      // per value id: op index in the function, -1 for arguments
   std::vector<int> uses;          // per value id: number of reading ops
+  // Epilogues: a row reduction (norms, the loss gradient, fake_quant) whose
+  // elementwise result feeds only a chain of elementwise ops computes that
+  // chain in its own kernel and writes the chain's end instead of its result
+  // (an rms_norm's bf16 cast, an rms_norm_grad added to the residual's
+  // gradient): one pass over memory fewer per link.
+  // A norm's chain may also move elements within the row (RoPE after q/k
+  // RMSNorm): the norm kernel then stages the row in shared memory.
+  std::vector<int> epilogueEnd; // per reduction result: the value its kernel writes, or -1
+  std::vector<int> epilogueOf;  // per value: the reduction result whose kernel writes it, or -1
+  std::vector<bool> epilogueRow; // per reduction result: the chain reads across its row
+  // Prologues: an rms_norm whose input is a pointwise value read by later
+  // ops too (the residual stream) computes that value itself and writes it
+  // beside its own result, instead of reading it back from memory.
+  std::vector<int> writtenByNorm; // per value: the rms_norm op that writes it, or -1
 };
+
+/// The longest row a norm stages in shared memory for a row epilogue.
+constexpr int64_t kMaxEpilogueRow = 1024;
 
 FusionPlan planFusion(const plan::Plan &plan, const plan::Function &f);
 

@@ -36,6 +36,40 @@ __device__ __forceinline__ float golf_warp_max(float x) {
   for (int o = 16; o > 0; o >>= 1) x = golf_max_nan(x, __shfl_xor_sync(0xffffffffu, x, o));
   return x;
 }
+__device__ __forceinline__ void golf_ld4(const float* p, float* o) {
+  const float4 t = *reinterpret_cast<const float4*>(p);
+  o[0] = t.x, o[1] = t.y, o[2] = t.z, o[3] = t.w;
+}
+__device__ __forceinline__ void golf_ld4(const int* p, int* o) {
+  const int4 t = *reinterpret_cast<const int4*>(p);
+  o[0] = t.x, o[1] = t.y, o[2] = t.z, o[3] = t.w;
+}
+__device__ __forceinline__ void golf_ld4(const __nv_bfloat16* p, float* o) {
+  const uint2 t = *reinterpret_cast<const uint2*>(p);
+  const float2 a = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(&t.x));
+  const float2 b = __bfloat1622float2(*reinterpret_cast<const __nv_bfloat162*>(&t.y));
+  o[0] = a.x, o[1] = a.y, o[2] = b.x, o[3] = b.y;
+}
+__device__ __forceinline__ void golf_ld4(const __half* p, float* o) {
+  const uint2 t = *reinterpret_cast<const uint2*>(p);
+  const float2 a = __half22float2(*reinterpret_cast<const __half2*>(&t.x));
+  const float2 b = __half22float2(*reinterpret_cast<const __half2*>(&t.y));
+  o[0] = a.x, o[1] = a.y, o[2] = b.x, o[3] = b.y;
+}
+__device__ __forceinline__ void golf_st4(float* p, float a, float b, float c, float d) {
+  *reinterpret_cast<float4*>(p) = make_float4(a, b, c, d);
+}
+__device__ __forceinline__ void golf_st4(int* p, int a, int b, int c, int d) {
+  *reinterpret_cast<int4*>(p) = make_int4(a, b, c, d);
+}
+__device__ __forceinline__ void golf_st4(__nv_bfloat16* p, float a, float b, float c, float d) {
+  const __nv_bfloat162 lo = __floats2bfloat162_rn(a, b), hi = __floats2bfloat162_rn(c, d);
+  *reinterpret_cast<uint2*>(p) = make_uint2(*reinterpret_cast<const unsigned*>(&lo), *reinterpret_cast<const unsigned*>(&hi));
+}
+__device__ __forceinline__ void golf_st4(__half* p, float a, float b, float c, float d) {
+  const __half2 lo = __floats2half2_rn(a, b), hi = __floats2half2_rn(c, d);
+  *reinterpret_cast<uint2*>(p) = make_uint2(*reinterpret_cast<const unsigned*>(&lo), *reinterpret_cast<const unsigned*>(&hi));
+}
 )";
 
 } // namespace
@@ -65,6 +99,13 @@ std::string litD(double x) {
 }
 
 std::string str(int64_t x) { return std::to_string(x); }
+
+int64_t product(const std::vector<int64_t> &shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
 
 uint64_t fnv1a(const std::string &s) {
   uint64_t h = 1469598103934665603ull;
@@ -129,7 +170,7 @@ std::string KernelBuilder::fresh(const char *prefix) { return prefix + std::to_s
 Index KernelBuilder::unravel(const std::string &linear, const std::vector<int64_t> &shape) {
   Index idx(shape.size(), "0");
   std::string rest = fresh("r");
-  line("long long " + rest + " = " + linear + ";");
+  line(indexType(product(shape)) + " " + rest + " = " + linear + ";");
   for (size_t k = shape.size(); k-- > 0;) {
     if (shape[k] == 1)
       continue;
@@ -151,16 +192,21 @@ Index KernelBuilder::unravel(const std::string &linear, const std::vector<int64_
 std::string KernelBuilder::ravel(const Index &idx, const std::vector<int64_t> &shape) {
   std::string out;
   int64_t stride = 1;
+  // 32-bit offsets where they fit: 64-bit division and multiplication cost
+  // more than the rest of a short fused kernel.
+  std::string wide = product(shape) > kMaxInt ? "(long long)" : "";
   for (size_t k = shape.size(); k-- > 0;) {
     if (shape[k] != 1 && idx[k] != "0") {
-      std::string term = stride == 1 ? "(long long)(" + idx[k] + ")"
-                                     : "(long long)(" + idx[k] + ") * " + str(stride);
+      std::string term = stride == 1 ? wide + "(" + idx[k] + ")"
+                                     : wide + "(" + idx[k] + ") * " + str(stride);
       out = out.empty() ? term : term + " + " + out;
     }
     stride *= shape[k];
   }
   return out.empty() ? "0" : out;
 }
+
+std::string indexType(int64_t extent) { return extent > kMaxInt ? "long long" : "int"; }
 
 std::string KernelBuilder::roundTo(plan::DType d, const std::string &expr) const {
   if (d == plan::DType::BF16)
@@ -170,16 +216,39 @@ std::string KernelBuilder::roundTo(plan::DType d, const std::string &expr) const
   return expr;
 }
 
-std::string KernelBuilder::value(int v, const Index &idx) {
+namespace {
+
+std::string memoKey(int v, const Index &idx) {
   std::string key = std::to_string(v);
   for (const std::string &i : idx)
     key += "," + i;
+  return key;
+}
+
+} // namespace
+
+std::string KernelBuilder::value(int v, const Index &idx) {
+  if (auto row = rows_.find(v); row != rows_.end())
+    return row->second + "[" + idx.back() + "]";
+  std::string key = memoKey(v, idx);
   for (auto it = memo_.rbegin(); it != memo_.rend(); ++it)
     if (auto hit = it->find(key); hit != it->end())
       return hit->second;
-  std::string out = fusion_.materialized[size_t(v)] ? load(v, idx) : compute(v, idx);
+  std::string out;
+  if (std::find(absorbed_.begin(), absorbed_.end(), v) != absorbed_.end()) {
+    out = compute(v, idx);
+    store(v, idx, out);
+  } else {
+    out = fusion_.materialized[size_t(v)] ? load(v, idx) : compute(v, idx);
+  }
   memo_.back()[key] = out;
   return out;
+}
+
+void KernelBuilder::absorbWrittenBy(int norm) {
+  for (size_t v = 0; v < fusion_.writtenByNorm.size(); ++v)
+    if (fusion_.writtenByNorm[v] == norm)
+      absorbed_.push_back(int(v));
 }
 
 std::string KernelBuilder::load(int v, const Index &idx) {
@@ -193,10 +262,67 @@ std::string KernelBuilder::load(int v, const Index &idx) {
                       std::to_string(slot));
     args_.push_back({ArgRef::Operand, int(slot)});
   }
+  // One 4-wide load serves the four lanes of a vectorized kernel when the
+  // value's last axis is the lanes' axis, unmoved, and a multiple of 4 long
+  // (so the lane-0 offset is 4-aligned; buffers are 256-byte aligned).
+  // Only at the kernel's top level, where every lane sees the load.
+  std::string base;
+  if (!idx.empty() && laneOf(idx.back(), base) && t.shape.back() % lanes_.width == 0 &&
+      t.dtype != plan::DType::F64) {
+    Index first(idx);
+    first.back() = base;
+    std::string key = std::to_string(v) + "@" + ravel(first, t.shape);
+    auto hit = vectors_.find(key);
+    if (hit == vectors_.end()) {
+      std::string name = fresh("v");
+      line(std::string(isIntType(t.dtype) ? "int " : "float ") + name + "[4];");
+      line("golf_ld4(in" + std::to_string(slot) + " + " + ravel(first, t.shape) + ", " + name + ");");
+      hit = vectors_.emplace(key, name).first;
+    }
+    return hit->second + "[" + std::to_string(lanes_.lane) + "]";
+  }
   std::string name = fresh(isIntType(t.dtype) ? "n" : "x");
   line(std::string(isIntType(t.dtype) ? "int " : "float ") + name + " = golf_ld(in" +
        std::to_string(slot) + "[" + ravel(idx, t.shape) + "]);");
   return name;
+}
+
+void KernelBuilder::setLane(const std::string &first, int lane) {
+  lanes_.width = 4;
+  lanes_.lane = lane;
+  lanes_.aligned.insert(first);
+}
+
+std::string KernelBuilder::laneIndex(const std::string &first, int lane) {
+  return "(" + first + " + " + std::to_string(lane) + ")";
+}
+
+bool KernelBuilder::laneOf(const std::string &index, std::string &base) const {
+  if (lanes_.width == 1 || depth_ != 1)
+    return false;
+  std::string tail = " + " + std::to_string(lanes_.lane) + ")";
+  if (index.size() < tail.size() + 2 || index.front() != '(' ||
+      index.compare(index.size() - tail.size(), tail.size(), tail) != 0)
+    return false;
+  base = index.substr(1, index.size() - tail.size() - 1);
+  return lanes_.aligned.count(base) > 0;
+}
+
+std::string KernelBuilder::alignedLocal(const std::string &expr) {
+  auto hit = lanes_.derived.find(expr);
+  if (hit != lanes_.derived.end())
+    return hit->second;
+  std::string name = fresh("c");
+  line("const int " + name + " = " + expr + ";");
+  lanes_.aligned.insert(name);
+  return lanes_.derived.emplace(expr, name).first->second;
+}
+
+void KernelBuilder::storeLanes(int v, const Index &first, const std::vector<std::string> &exprs) {
+  std::string out = output(v), args;
+  for (const std::string &e : exprs)
+    args += ", " + (isIntType(type(v).dtype) ? "int(" + e + ")" : e);
+  line("golf_st4(" + out + " + " + ravel(first, type(v).shape) + args + ");");
 }
 
 std::string KernelBuilder::output(int v) {
@@ -211,6 +337,17 @@ std::string KernelBuilder::output(int v) {
 }
 
 void KernelBuilder::store(int v, const Index &idx, const std::string &expr) {
+  if (int end = fusion_.epilogueEnd[size_t(v)]; end >= 0) {
+    if (fusion_.epilogueRow[size_t(v)])
+      throw std::logic_error("a row epilogue is the emitter's to stage");
+    // The epilogue: v at idx is this local, and the chain it feeds is
+    // computed from it (every link reads v at idx: Fusion.cpp checks).
+    std::string local = fresh("x");
+    line("float " + local + " = " + roundTo(type(v).dtype, expr) + ";");
+    memo_.back()[memoKey(v, idx)] = local;
+    store(end, idx, compute(end, idx));
+    return;
+  }
   std::string out = output(v);
   plan::DType d = type(v).dtype;
   std::string conv = isIntType(d) ? "int(" + expr + ")"
@@ -358,9 +495,21 @@ std::string KernelBuilder::layout(const plan::Op &op, const Index &idx) {
   bool isInt = x >= 0 && isIntType(type(x).dtype);
   auto i64s = [&](const char *name) { return attr(op, name).get<std::vector<int64_t>>(); };
   if (k == "reshape") {
+    const std::vector<int64_t> &to = type(op.results[0]).shape, &from = type(x).shape;
+    if (!to.empty() && !from.empty() && to.back() == from.back() && to.back() != 1) {
+      // The last axis is kept: only the leading index moves, so the last
+      // index stays what the consumer wrote (lanes of a vectorized kernel).
+      std::string lin = fresh("l");
+      Index lead(idx.begin(), idx.end() - 1);
+      line(indexType(type(x).numel()) + " " + lin + " = " +
+           ravel(lead, std::vector<int64_t>(to.begin(), to.end() - 1)) + ";");
+      Index in = unravel(lin, std::vector<int64_t>(from.begin(), from.end() - 1));
+      in.push_back(idx.back());
+      return value(x, in);
+    }
     std::string lin = fresh("l");
-    line("long long " + lin + " = " + ravel(idx, type(op.results[0]).shape) + ";");
-    return value(x, unravel(lin, type(x).shape));
+    line(indexType(type(x).numel()) + " " + lin + " = " + ravel(idx, to) + ";");
+    return value(x, unravel(lin, from));
   }
   if (k == "transpose") {
     std::vector<int64_t> perm = i64s("perm");
@@ -369,12 +518,21 @@ std::string KernelBuilder::layout(const plan::Op &op, const Index &idx) {
       in[size_t(perm[j])] = idx[j];
     return value(x, in);
   }
+  // Head splits and merges keep the lanes of a vectorized kernel together
+  // when the head dim is a multiple of 4: a lane-0 index moves, the lane
+  // offset stays (laneOf).
+  std::string base;
   if (k == "split_heads") { // [B, T, H*D] -> [B, H, T, D]
     int64_t d = type(op.results[0]).shape[3];
+    if (d % 4 == 0 && laneOf(idx[3], base))
+      return value(x, {idx[0], idx[2], laneIndex(alignedLocal("(" + idx[1] + ") * " + str(d) + " + " + base), lanes_.lane)});
     return value(x, {idx[0], idx[2], "(" + idx[1] + ") * " + str(d) + " + " + idx[3]});
   }
   if (k == "merge_heads") { // [B, H, T, D] -> [B, T, H*D]
     int64_t d = type(x).shape[3];
+    if (d % 4 == 0 && laneOf(idx[2], base))
+      return value(x, {idx[0], alignedLocal(base + " / " + str(d)), idx[1],
+                       laneIndex(alignedLocal(base + " % " + str(d)), lanes_.lane)});
     return value(x, {idx[0], "(" + idx[2] + ") / " + str(d), idx[1], "(" + idx[2] + ") % " + str(d)});
   }
   if (k == "slice") {

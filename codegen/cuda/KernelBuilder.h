@@ -21,6 +21,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,21 @@ public:
   std::string output(int v);
   /// Stores `expr` into result `v` at `idx`, converting to its dtype.
   void store(int v, const Index &idx, const std::string &expr);
+  /// Vectorized kernels compute 4 adjacent elements of the last axis per
+  /// thread, one lane after the other at the top level: lane u's last index
+  /// is laneIndex(first, u) ("(c4 + 2)"), `first` a multiple of 4. Loads of
+  /// values whose own last index is a lane index become one 4-wide load
+  /// shared by the lanes.
+  void setLane(const std::string &first, int lane);
+  static std::string laneIndex(const std::string &first, int lane);
+  /// One 4-wide store of the lanes' `exprs` into `v`, lane 0 at `first`.
+  void storeLanes(int v, const Index &first, const std::vector<std::string> &exprs);
+  /// From now on `v` at any index reads `row[last index]`: a row of `v` the
+  /// emitter staged in shared memory (row epilogues, Fusion.h).
+  void bindRow(int v, const std::string &row) { rows_[v] = row; }
+  /// Values the fusion plan has the norm at op `norm` write (its prologue,
+  /// Fusion.h): value() computes and stores them instead of loading.
+  void absorbWrittenBy(int norm);
   /// A scratch buffer parameter of `bytes` (float elements).
   std::string scratch(uint64_t bytes, bool zeroed);
 
@@ -68,6 +84,8 @@ public:
               std::array<uint32_t, 3> block, uint32_t sharedBytes = 0);
 
   const plan::TensorType &type(int v) const { return values_[size_t(v)]; }
+  /// `expr` rounded to dtype `d` (bf16, f16) and back to float.
+  std::string roundTo(plan::DType d, const std::string &expr) const;
 
 private:
   std::string pointwise(const plan::Op &op, int v, const Index &idx);
@@ -78,7 +96,6 @@ private:
   std::string constant(const plan::Op &op, int v, const Index &idx);
   std::string rope(const plan::Op &op, const Index &idx);
   std::string bigramHash(const plan::Op &op, const Index &idx);
-  std::string roundTo(plan::DType d, const std::string &expr) const;
   Index broadcastIndex(int operand, const Index &idx, size_t outRank) const;
 
   const std::vector<plan::TensorType> &values_;
@@ -87,12 +104,30 @@ private:
   std::string globals_, body_;
   int depth_ = 1, counter_ = 0;
   std::vector<std::map<std::string, std::string>> memo_{1};
+  std::map<int, std::string> rows_;
+  /// Whether `index` is "(base + lane)" for the current lane and a base
+  /// known to be a multiple of 4 (then sets `base`).
+  bool laneOf(const std::string &index, std::string &base) const;
+  /// A top-level local holding `expr`, a multiple of 4 (one per expression).
+  std::string alignedLocal(const std::string &expr);
+  struct Lanes {
+    int width = 1, lane = 0;
+    std::set<std::string> aligned;              // expressions that are multiples of 4
+    std::map<std::string, std::string> derived; // expression -> its alignedLocal
+  } lanes_;
+  std::map<std::string, std::string> vectors_; // (value, lane-0 offset) -> 4-wide local
+  std::vector<int> absorbed_;
   std::vector<int> operands_, results_, inlined_;
   std::vector<std::string> params_;
   std::vector<ArgRef> args_;
   std::vector<uint64_t> scratchBytes_;
   std::vector<bool> scratchZeroed_;
 };
+
+/// The largest linear offset a 32-bit index holds.
+constexpr int64_t kMaxInt = 2147483647;
+/// The C type ("int" or "long long") of indices below `extent`.
+std::string indexType(int64_t extent);
 
 /// A float literal for CUDA source that reads back as the float nearest `x`
 /// ("0.125f", "3.00000012e-08f"; NaN and infinities as bit patterns).

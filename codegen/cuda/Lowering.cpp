@@ -18,6 +18,10 @@ int Lowering::addTemporary(plan::TensorType type) {
   fusion_.materialized.push_back(true);
   fusion_.producer.push_back(-1);
   fusion_.uses.push_back(1);
+  fusion_.epilogueEnd.push_back(-1);
+  fusion_.epilogueOf.push_back(-1);
+  fusion_.epilogueRow.push_back(false);
+  fusion_.writtenByNorm.push_back(-1);
   return int(values_.size() - 1);
 }
 
@@ -82,8 +86,19 @@ FunctionProgram lowerFunction(const plan::Plan &plan, const plan::Function &f,
         break;
       case OpClass::Constant:
       case OpClass::Pointwise:
-        if (fusion.materialized[size_t(op.results[0])])
+        if (int r = fusion.epilogueOf[size_t(op.results[0])]; r >= 0) {
+          // The row reduction deferred to here (its epilogue reads values
+          // made up to this op) writes this value.
+          int at = fusion.producer[size_t(r)];
+          const plan::Op &reduction = f.ops[size_t(at)];
+          for (Step &s : reductionEmitter(reduction.kind)(l, reduction)) {
+            s.ops.insert(s.ops.begin(), at);
+            steps.push_back(std::move(s));
+          }
+        } else if (fusion.materialized[size_t(op.results[0])] &&
+                   fusion.writtenByNorm[size_t(op.results[0])] < 0) {
           steps.push_back(emitPointwise(l, op.results[0]));
+        }
         break;
       case OpClass::View:
         if (!fusion.materialized[size_t(op.results[0])])
@@ -100,6 +115,8 @@ FunctionProgram lowerFunction(const plan::Plan &plan, const plan::Function &f,
         }
         break;
       case OpClass::Reduction:
+        if (op.results.size() == 1 && fusion.epilogueEnd[size_t(op.results[0])] >= 0)
+          break; // emitted where its epilogue ends
         for (Step &s : reductionEmitter(op.kind)(l, op))
           steps.push_back(std::move(s));
         break;

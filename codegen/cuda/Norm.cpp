@@ -27,6 +27,8 @@ std::vector<Step> emitNorm(Lowering &l, const plan::Op &op) {
   const bool cached = perLane <= 32;
   const std::string m = std::to_string(perLane);
   KernelBuilder b = l.builder();
+  if (cached && !grad)
+    b.absorbWrittenBy(int(&op - l.function().ops.data()));
   RowLoop rows = openRows(b, shape);
   Index at(rows.lead);
   at.push_back("c");
@@ -60,7 +62,27 @@ std::vector<Step> emitNorm(Lowering &l, const plan::Op &op) {
     b.line("dot = golf_warp_sum(dot);");
     b.line("const float k = inv * inv * inv * dot / " + n + ".0f;");
   }
-  if (cached) {
+  const FusionPlan &fusion = l.fusion();
+  if (cached && fusion.epilogueRow[size_t(y)]) {
+    // The epilogue reads across the row (RoPE): stage the warp's row in
+    // shared memory, rounded to y's dtype as a store would, then compute
+    // the epilogue's end from it.
+    b.line("__shared__ float golf_rows[8][" + n + "];");
+    b.line("float* srow = golf_rows[threadIdx.x / 32];");
+    b.line("#pragma unroll");
+    b.open("for (int j = 0; j < " + m + "; ++j)");
+    b.line("const int c = lane + 32 * j;");
+    b.open("if (c < " + n + ")");
+    b.line("srow[c] = " + b.roundTo(l.type(y).dtype, grad ? "inv * gr[j] - xr[j] * k" : "xr[j] * inv") + ";");
+    b.close();
+    b.close();
+    b.line("__syncwarp();");
+    b.bindRow(y, "srow");
+    int end = fusion.epilogueEnd[size_t(y)];
+    b.open("for (int c = lane; c < " + n + "; c += 32)");
+    b.store(end, at, b.compute(end, at));
+    b.close();
+  } else if (cached) {
     b.line("#pragma unroll");
     b.open("for (int j = 0; j < " + m + "; ++j)");
     b.line("const int c = lane + 32 * j;");

@@ -1,5 +1,6 @@
 //===- Print.cpp - readable dumps of the GPU lowering ----------------------===//
 #include "codegen/cuda/Print.h"
+#include "codegen/cuda/BufferPlan.h"
 #include "codegen/cuda/Lowering.h"
 
 #include <map>
@@ -15,6 +16,25 @@ std::string values(const std::vector<int> &ids) {
   for (int v : ids)
     s += (s.empty() ? "%" : " %") + std::to_string(v);
   return s.empty() ? "-" : s;
+}
+
+/// The bytes a generated step moves at least: each value it reads or
+/// writes, once. The sum over a function is the memory traffic that fusion
+/// decides (GEMMs and attention read their operands however they are made).
+uint64_t stepBytes(const FunctionProgram &p, const Step &s) {
+  uint64_t bytes = 0;
+  for (const std::vector<int> *ids : {&s.operands, &s.results})
+    for (int v : *ids)
+      bytes += uint64_t(p.values[size_t(v)].numel()) * elementBytes(p.values[size_t(v)].dtype);
+  return bytes;
+}
+
+std::string mib(uint64_t bytes) {
+  std::ostringstream os;
+  os.setf(std::ios::fixed);
+  os.precision(1);
+  os << double(bytes) / double(1 << 20) << " MiB";
+  return os.str();
 }
 
 std::string dims(const std::array<uint32_t, 3> &d) {
@@ -38,7 +58,10 @@ std::string printFused(const plan::Plan &plan, const std::vector<FunctionProgram
   for (const FunctionProgram &p : programs) {
     const plan::Function &f = *plan.function(p.function);
     int kernels = 0, gemms = 0, aliases = 0, launches = 0;
+    uint64_t traffic = 0;
     for (const Step &s : p.steps) {
+      if (s.kind == Step::Program)
+        traffic += stepBytes(p, s);
       kernels += s.kind == Step::Program;
       gemms += s.kind == Step::Gemm;
       aliases += s.kind == Step::Alias;
@@ -46,7 +69,7 @@ std::string printFused(const plan::Plan &plan, const std::vector<FunctionProgram
     }
     os << "func @" << p.function << ": " << f.ops.size() << " ops -> " << p.steps.size()
        << " steps (" << kernels << " generated, " << launches << " launches, " << gemms
-       << " gemm, " << aliases << " views)\n";
+       << " gemm, " << aliases << " views); generated kernels move " << mib(traffic) << "\n";
     for (size_t i = 0; i < p.steps.size(); ++i) {
       const Step &s = p.steps[i];
       os << "  step " << i << ": ";
@@ -67,7 +90,10 @@ std::string printFused(const plan::Plan &plan, const std::vector<FunctionProgram
       os << "\n    ops:";
       for (int op : s.ops)
         os << " #" << op << " " << f.ops[size_t(op)].kind;
-      os << "\n    reads " << values(s.operands) << "  writes " << values(s.results) << "\n";
+      os << "\n    reads " << values(s.operands) << "  writes " << values(s.results);
+      if (s.kind == Step::Program)
+        os << "  (" << mib(stepBytes(p, s)) << ")";
+      os << "\n";
     }
   }
   return os.str();

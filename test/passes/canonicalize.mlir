@@ -1,5 +1,5 @@
-// RUN: golf-opt %s --split-input-file --canonicalize | FileCheck %s
-// The folders of the golf ops.
+// RUN: golf-opt %s --split-input-file --canonicalize --cse | FileCheck %s
+// The folders and canonicalization patterns of the golf ops (with CSE, as golfc runs them).
 
 // CHECK-LABEL: func.func @identities
 // CHECK-SAME: (%[[X:.+]]: tensor<4x8xf32>)
@@ -58,4 +58,37 @@ func.func @cast_round_trip(%b: tensor<4xbf16>, %f: tensor<4xf32>) -> (tensor<4xb
   %fn = golf.cast %f {to = bf16} : tensor<4xf32> -> tensor<4xbf16>
   %fw = golf.cast %fn {to = f32} : tensor<4xbf16> -> tensor<4xf32>
   return %n, %fw : tensor<4xbf16>, tensor<4xf32>
+}
+
+// -----
+
+// Casts move above layout ops, so casts of one value through different
+// views (a product's operand and its weight gradient's) meet and CSE keeps
+// one; bf16 -> f32 -> bf16 around a head merge folds away.
+// CHECK-LABEL: func.func @cast_hoisting
+// CHECK-SAME: (%[[X:.+]]: tensor<2x4x8xf32>, %[[Y:.+]]: tensor<2x2x4x4xbf16>)
+// CHECK-NEXT: %[[C:.+]] = golf.cast %[[X]] {to = bf16} : tensor<2x4x8xf32> -> tensor<2x4x8xbf16>
+// CHECK-NEXT: %[[R:.+]] = golf.reshape %[[C]] : tensor<2x4x8xbf16> -> tensor<8x8xbf16>
+// CHECK-NEXT: %[[M:.+]] = golf.merge_heads %[[Y]]
+// CHECK-NEXT: return %[[C]], %[[R]], %[[M]]
+func.func @cast_hoisting(%x: tensor<2x4x8xf32>, %y: tensor<2x2x4x4xbf16>) -> (tensor<2x4x8xbf16>, tensor<8x8xbf16>, tensor<2x4x8xbf16>) {
+  %a = golf.cast %x {to = bf16} : tensor<2x4x8xf32> -> tensor<2x4x8xbf16>
+  %r = golf.reshape %x : tensor<2x4x8xf32> -> tensor<8x8xf32>
+  %b = golf.cast %r {to = bf16} : tensor<8x8xf32> -> tensor<8x8xbf16>
+  %w = golf.cast %y {to = f32} : tensor<2x2x4x4xbf16> -> tensor<2x2x4x4xf32>
+  %m = golf.merge_heads %w : tensor<2x2x4x4xf32> -> tensor<2x4x8xf32>
+  %n = golf.cast %m {to = bf16} : tensor<2x4x8xf32> -> tensor<2x4x8xbf16>
+  return %a, %b, %n : tensor<2x4x8xbf16>, tensor<8x8xbf16>, tensor<2x4x8xbf16>
+}
+
+// -----
+
+// A slice keeps its cast below it: hoisting would convert unread elements.
+// CHECK-LABEL: func.func @cast_below_slice
+// CHECK: golf.slice
+// CHECK-NEXT: golf.cast
+func.func @cast_below_slice(%x: tensor<8x8xf32>) -> tensor<2x8xbf16> {
+  %s = golf.slice %x {starts = array<i64: 0, 0>, limits = array<i64: 2, 8>} : tensor<8x8xf32> -> tensor<2x8xf32>
+  %c = golf.cast %s {to = bf16} : tensor<2x8xf32> -> tensor<2x8xbf16>
+  return %c : tensor<2x8xbf16>
 }
