@@ -290,7 +290,33 @@ std::string KernelBuilder::load(int v, const Index &idx) {
 void KernelBuilder::setLane(const std::string &first, int lane) {
   lanes_.width = 4;
   lanes_.lane = lane;
+  lanes_.depth = depth_;
   lanes_.aligned.insert(first);
+}
+
+void KernelBuilder::storeLanesThrough(int v, const Index &lead, const std::string &first,
+                                      const std::vector<std::string> &exprs) {
+  int end = fusion_.epilogueEnd[size_t(v)];
+  if (end >= 0 && fusion_.epilogueRow[size_t(v)])
+    throw std::logic_error("a row epilogue is the emitter's to stage");
+  std::vector<std::string> values;
+  for (size_t u = 0; u < exprs.size(); ++u) {
+    if (end < 0) {
+      values.push_back(exprs[u]);
+      continue;
+    }
+    Index idx(lead);
+    idx.push_back(laneIndex(first, int(u)));
+    setLane(first, int(u));
+    std::string local = fresh("x");
+    line("float " + local + " = " + roundTo(type(v).dtype, exprs[u]) + ";");
+    memo_.back()[memoKey(v, idx)] = local;
+    values.push_back(compute(end, idx));
+  }
+  clearLanes();
+  Index at(lead);
+  at.push_back(first);
+  storeLanes(end >= 0 ? end : v, at, values);
 }
 
 std::string KernelBuilder::laneIndex(const std::string &first, int lane) {
@@ -298,7 +324,7 @@ std::string KernelBuilder::laneIndex(const std::string &first, int lane) {
 }
 
 bool KernelBuilder::laneOf(const std::string &index, std::string &base) const {
-  if (lanes_.width == 1 || depth_ != 1)
+  if (lanes_.width == 1 || depth_ != lanes_.depth)
     return false;
   std::string tail = " + " + std::to_string(lanes_.lane) + ")";
   if (index.size() < tail.size() + 2 || index.front() != '(' ||

@@ -54,6 +54,13 @@ public:
   /// shared by the lanes.
   void setLane(const std::string &first, int lane);
   static std::string laneIndex(const std::string &first, int lane);
+  /// Ends the lanes: later indices are plain.
+  void clearLanes() { lanes_.width = 1; }
+  /// Stores the 4 lanes' `exprs` (lane u at last index laneIndex(first, u)
+  /// after `lead`) into `v`, or through v's elementwise epilogue into its
+  /// end (Fusion.h): one 4-wide store.
+  void storeLanesThrough(int v, const Index &lead, const std::string &first,
+                         const std::vector<std::string> &exprs);
   /// One 4-wide store of the lanes' `exprs` into `v`, lane 0 at `first`.
   void storeLanes(int v, const Index &first, const std::vector<std::string> &exprs);
   /// From now on `v` at any index reads `row[last index]`: a row of `v` the
@@ -111,7 +118,7 @@ private:
   /// A top-level local holding `expr`, a multiple of 4 (one per expression).
   std::string alignedLocal(const std::string &expr);
   struct Lanes {
-    int width = 1, lane = 0;
+    int width = 1, lane = 0, depth = 1; // depth: the scope the lanes live in
     std::set<std::string> aligned;              // expressions that are multiples of 4
     std::map<std::string, std::string> derived; // expression -> its alignedLocal
   } lanes_;

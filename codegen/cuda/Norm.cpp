@@ -33,7 +33,36 @@ std::vector<Step> emitNorm(Lowering &l, const plan::Op &op) {
   Index at(rows.lead);
   at.push_back("c");
   b.line("float ss = 0.0f, dot = 0.0f;");
-  if (cached) {
+  // Rows that are a multiple of 128 long: each lane owns 4 adjacent values
+  // per 128 (value j at 128 (j / 4) + 4 lane + j % 4), read and written 4 at
+  // a time (KernelBuilder lanes); otherwise value j is at lane + 32 j.
+  const bool vector = cached && shape.back() % 128 == 0;
+  const std::string cOfJ = vector ? "128 * (j >> 2) + 4 * lane + (j & 3)" : "lane + 32 * j";
+  auto elementOf = [&](const std::string &j) {
+    return grad ? "inv * gr[" + j + "] - xr[" + j + "] * k" : "xr[" + j + "] * inv";
+  };
+  if (vector) {
+    b.line("float xr[" + m + "], gr[" + m + "];");
+    b.line("#pragma unroll");
+    b.open("for (int g = 0; g < " + std::to_string(perLane / 4) + "; ++g)");
+    std::string c0 = b.fresh("c");
+    b.line("const int " + c0 + " = 128 * g + 4 * lane;");
+    for (int u = 0; u < 4; ++u) {
+      Index au(rows.lead);
+      au.push_back(KernelBuilder::laneIndex(c0, u));
+      b.setLane(c0, u);
+      std::string j = "4 * g + " + std::to_string(u);
+      b.line("xr[" + j + "] = " + b.value(x, au) + ";");
+      b.line("gr[" + j + "] = " + (grad ? b.value(op.operands[1], au) : "0.0f") + ";");
+    }
+    b.clearLanes();
+    b.line("#pragma unroll");
+    b.open("for (int u = 4 * g; u < 4 * g + 4; ++u)");
+    b.line("ss += xr[u] * xr[u];");
+    b.line("dot += gr[u] * xr[u];");
+    b.close();
+    b.close();
+  } else if (cached) {
     b.line("float xr[" + m + "], gr[" + m + "];");
     b.line("#pragma unroll");
     b.open("for (int j = 0; j < " + m + "; ++j)");
@@ -71,9 +100,9 @@ std::vector<Step> emitNorm(Lowering &l, const plan::Op &op) {
     b.line("float* srow = golf_rows[threadIdx.x / 32];");
     b.line("#pragma unroll");
     b.open("for (int j = 0; j < " + m + "; ++j)");
-    b.line("const int c = lane + 32 * j;");
+    b.line("const int c = " + cOfJ + ";");
     b.open("if (c < " + n + ")");
-    b.line("srow[c] = " + b.roundTo(l.type(y).dtype, grad ? "inv * gr[j] - xr[j] * k" : "xr[j] * inv") + ";");
+    b.line("srow[c] = " + b.roundTo(l.type(y).dtype, elementOf("j")) + ";");
     b.close();
     b.close();
     b.line("__syncwarp();");
@@ -82,12 +111,22 @@ std::vector<Step> emitNorm(Lowering &l, const plan::Op &op) {
     b.open("for (int c = lane; c < " + n + "; c += 32)");
     b.store(end, at, b.compute(end, at));
     b.close();
+  } else if (vector) {
+    b.line("#pragma unroll");
+    b.open("for (int g = 0; g < " + std::to_string(perLane / 4) + "; ++g)");
+    std::string c0 = b.fresh("c");
+    b.line("const int " + c0 + " = 128 * g + 4 * lane;");
+    std::vector<std::string> lanes;
+    for (int u = 0; u < 4; ++u)
+      lanes.push_back(elementOf("4 * g + " + std::to_string(u)));
+    b.storeLanesThrough(y, rows.lead, c0, lanes);
+    b.close();
   } else if (cached) {
     b.line("#pragma unroll");
     b.open("for (int j = 0; j < " + m + "; ++j)");
     b.line("const int c = lane + 32 * j;");
     b.open("if (c < " + n + ")");
-    b.store(y, at, grad ? "inv * gr[j] - xr[j] * k" : "xr[j] * inv");
+    b.store(y, at, elementOf("j"));
     b.close();
     b.close();
   } else {
