@@ -73,6 +73,17 @@ BufferPlan planBuffers(const FunctionProgram &p, const std::vector<int> &args,
   items.insert(items.end(), scratch.begin(), scratch.end());
   std::stable_sort(items.begin(), items.end(),
                    [](const Interval &a, const Interval &b) { return a.bytes > b.bytes; });
+  // Live bytes per step (index s + 1; -1 is the arguments' step): the
+  // arena minus this is what first-fit placement loses to fragmentation.
+  std::vector<uint64_t> live(size_t(end) + 2, 0);
+  for (const Interval &it : items)
+    for (int s = it.first; s <= it.last; ++s)
+      live[size_t(s + 1)] += it.bytes;
+  for (size_t s = 0; s < live.size(); ++s)
+    if (live[s] > plan.peakLiveBytes) {
+      plan.peakLiveBytes = live[s];
+      plan.peakStep = int(s) - 1;
+    }
   std::vector<Interval> placed;
   std::map<int, uint64_t> at;
   for (const Interval &it : items) {

@@ -3,7 +3,7 @@
 // Every materialized value of a lowered function (arguments, intermediates,
 // temporaries, results; parameters live in their own buffers) gets an offset
 // in one arena. A value lives from the step that writes it to the last step
-// that reads it (results and arguments to the end); values whose lifetimes
+// that reads it (arguments from the start, results to the end); values whose lifetimes
 // do not overlap share memory (greedy first fit, largest first). Views share
 // their source's offset and extend its lifetime.
 //
@@ -24,6 +24,8 @@ struct BufferPlan {
   std::vector<int> root;        // per value id: the value whose buffer it uses (views), else itself
   uint64_t arenaBytes = 0;
   uint64_t naiveBytes = 0;      // what one buffer per value would take
+  uint64_t peakLiveBytes = 0;   // the most bytes alive at one step: the arena's lower bound
+  int peakStep = -1;            // where that is (-1: the arguments, before the first step)
   std::vector<std::vector<uint64_t>> scratchOffset; // per step, per scratch buffer
 };
 

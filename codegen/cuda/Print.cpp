@@ -70,6 +70,11 @@ std::string printFused(const plan::Plan &plan, const std::vector<FunctionProgram
     os << "func @" << p.function << ": " << f.ops.size() << " ops -> " << p.steps.size()
        << " steps (" << kernels << " generated, " << launches << " launches, " << gemms
        << " gemm, " << aliases << " views); generated kernels move " << mib(traffic) << "\n";
+    const plan::Function &fn = *plan.function(p.function);
+    BufferPlan buffers = planBuffers(p, fn.args, fn.results);
+    os << "  arena " << mib(buffers.arenaBytes) << ": at most " << mib(buffers.peakLiveBytes)
+       << " live at once (step " << buffers.peakStep << "), " << mib(buffers.naiveBytes)
+       << " without reuse\n";
     for (size_t i = 0; i < p.steps.size(); ++i) {
       const Step &s = p.steps[i];
       os << "  step " << i << ": ";
