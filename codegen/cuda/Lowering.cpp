@@ -136,6 +136,7 @@ FunctionProgram lowerFunction(const plan::Plan &plan, const plan::Function &f,
       if (std::find(steps[s].ops.begin(), steps[s].ops.end(), self) == steps[s].ops.end())
         steps[s].ops.push_back(self);
   }
+  rematerialize(l, steps);
   return l.take(std::move(steps));
 }
 

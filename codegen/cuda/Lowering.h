@@ -38,6 +38,7 @@ public:
   /// only. It may move the value table: references from type() die.
   int addTemporary(plan::TensorType type);
   const plan::Function &function() const { return f_; }
+  size_t values() const { return values_.size(); }
   const FusionPlan &fusion() const { return fusion_; }
   FunctionProgram take(std::vector<Step> steps);
 
@@ -70,6 +71,11 @@ struct RowLoop {
   std::array<uint32_t, 3> grid, block;
 };
 RowLoop openRows(KernelBuilder &b, const std::vector<int64_t> &shape);
+
+/// Runs cheap pointwise steps again right before readers that come long
+/// after the first run, so their values need not stay alive in between
+/// (Remat.cpp).
+void rematerialize(Lowering &l, std::vector<Step> &steps);
 
 /// "op #12 rms_norm" for labels and errors.
 std::string opLabel(const plan::Function &f, const plan::Op &op);

@@ -98,6 +98,8 @@ std::string printFused(const plan::Plan &plan, const std::vector<FunctionProgram
       os << "\n    reads " << values(s.operands) << "  writes " << values(s.results);
       if (s.kind == Step::Program)
         os << "  (" << mib(stepBytes(p, s)) << ")";
+      if (s.recomputes >= 0)
+        os << "  again: %" << s.recomputes << " for its late readers";
       os << "\n";
     }
   }

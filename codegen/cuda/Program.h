@@ -69,6 +69,7 @@ struct Step {
   std::vector<int> ops;      // the plan ops computed here (fused producers first)
   OpProgram program;         // kind Program
   GemmCall gemm;             // kind Gemm: operands (A, B), results (C)
+  int recomputes = -1;       // a second run of the step that made this value (Remat.cpp)
 };
 
 /// A plan function lowered for the GPU: the values that live in device
