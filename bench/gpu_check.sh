@@ -2,7 +2,10 @@
 # On the GPU machine, from a bundle made by bench/bundle.sh: the CUDA runtime
 # tests, then `golfc check` (GPU vs CPU reference, tensor by tensor) on the
 # tiny model, the baseline and every seed example (or the .golf files in
-# $MODELS). Extra arguments go to golfc check. Prints one summary table.
+# $MODELS). Extra arguments go to golfc check. Prints one summary table;
+# with PROFILE=1, then `golfc profile` of the baseline's @loss_grad. The
+# usual check after a codegen change (the exact path, then where time goes):
+#   CUDA_TESTS=NONE PROFILE=1 bash bench/gpu_check.sh --autocast=off --attention=general
 set -u
 cd "$(dirname "$0")/.."
 export LD_LIBRARY_PATH="$PWD/.device/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
@@ -11,7 +14,7 @@ OUT="${OUT:-/tmp/golf-out}"
 mkdir -p "$OUT"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 echo "== runtime/cuda tests"
-.device/golf-cuda-tests --gtest_brief=1 2>&1 | tail -15
+.device/golf-cuda-tests --gtest_brief=1 --gtest_filter="${CUDA_TESTS:-*}" 2>&1 | tail -15
 summary=""
 for f in ${MODELS:-examples/tiny.golf examples/baseline.golf examples/seeds/*.golf}; do
   name=$(basename "$f" .golf)
@@ -25,3 +28,8 @@ for f in ${MODELS:-examples/tiny.golf examples/baseline.golf examples/seeds/*.go
 done
 echo "== summary"
 printf '%s' "$summary"
+if [ "${PROFILE:-0}" = 1 ]; then
+  echo "== golfc profile: baseline @loss_grad, one 64 x 1024 micro-batch"
+  timeout 120 .device/golfc profile examples/baseline.golf --function=loss_grad --repeat=5 --top=40 2>&1 |
+    grep -vE "^\s*$" | head -80
+fi
