@@ -30,15 +30,17 @@ struct Interval {
 
 } // namespace
 
-BufferPlan planBuffers(const FunctionProgram &p, const std::vector<int> &args,
+BufferPlan planBuffers(const std::vector<plan::TensorType> &values,
+                       const std::vector<std::pair<int, std::string>> &params,
+                       const std::vector<Step> &steps, const std::vector<int> &args,
                        const std::vector<int> &results) {
-  size_t n = p.values.size();
-  int end = int(p.steps.size());
+  size_t n = values.size();
+  int end = int(steps.size());
   std::vector<int> root(n);
   for (size_t v = 0; v < n; ++v)
     root[v] = int(v);
   std::vector<bool> isParam(n, false);
-  for (const auto &[v, name] : p.params)
+  for (const auto &[v, name] : params)
     isParam[size_t(v)] = true;
   std::vector<int> first(n, -2), last(n, -2);
   auto touch = [&](int v, int step) {
@@ -51,7 +53,7 @@ BufferPlan planBuffers(const FunctionProgram &p, const std::vector<int> &args,
     touch(a, -1);
   std::vector<Interval> scratch;
   for (int s = 0; s < end; ++s) {
-    const Step &step = p.steps[size_t(s)];
+    const Step &step = steps[size_t(s)];
     if (step.kind == Step::Alias)
       root[size_t(step.results[0])] = root[size_t(step.operands[0])];
     for (int v : step.operands)
@@ -67,7 +69,7 @@ BufferPlan planBuffers(const FunctionProgram &p, const std::vector<int> &args,
   BufferPlan plan;
   for (size_t v = 0; v < n; ++v)
     if (root[v] == int(v) && first[v] != -2 && !isParam[v]) {
-      uint64_t bytes = aligned(uint64_t(p.values[v].numel()) * elementBytes(p.values[v].dtype));
+      uint64_t bytes = aligned(uint64_t(values[v].numel()) * elementBytes(values[v].dtype));
       items.push_back({int(v), first[v], last[v], bytes});
     }
   items.insert(items.end(), scratch.begin(), scratch.end());
@@ -110,7 +112,7 @@ BufferPlan planBuffers(const FunctionProgram &p, const std::vector<int> &args,
     if (!isParam[size_t(root[v])] && at.count(root[v]))
       plan.offset[v] = int64_t(at[root[v]]);
   int k = 0;
-  for (const Step &step : p.steps) {
+  for (const Step &step : steps) {
     plan.scratchOffset.emplace_back();
     for (size_t i = 0; i < step.program.scratchBytes.size(); ++i)
       plan.scratchOffset.back().push_back(at[-1 - k++]);

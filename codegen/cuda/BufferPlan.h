@@ -14,6 +14,8 @@
 #include "codegen/cuda/Program.h"
 
 #include <cstdint>
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace golf::cudagen {
@@ -32,8 +34,16 @@ struct BufferPlan {
 /// Bytes of one element of `d` on the GPU.
 uint64_t elementBytes(plan::DType d);
 
-BufferPlan planBuffers(const FunctionProgram &p, const std::vector<int> &args,
+/// The plan of steps over `values` (`params` have their own buffers).
+BufferPlan planBuffers(const std::vector<plan::TensorType> &values,
+                       const std::vector<std::pair<int, std::string>> &params,
+                       const std::vector<Step> &steps, const std::vector<int> &args,
                        const std::vector<int> &results);
+/// The plan of a lowered function.
+inline BufferPlan planBuffers(const FunctionProgram &p, const std::vector<int> &args,
+                              const std::vector<int> &results) {
+  return planBuffers(p.values, p.params, p.steps, args, results);
+}
 
 } // namespace golf::cudagen
 

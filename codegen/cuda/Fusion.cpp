@@ -6,14 +6,31 @@
 
 namespace golf::cudagen {
 
+namespace {
+
+/// Pointwise ops that compute each result element from operand elements at
+/// the same index (operands may broadcast), with no layout change.
+const char *const kElementwise[] = {
+    "cast", "neg",  "exp",   "log",   "tanh", "sigmoid",    "relu",  "square", "sqrt",
+    "rsqrt", "abs", "round", "leaky_relu", "clamp", "add", "sub", "mul", "div", "max",
+    "min", "pow", "cmp", "select", "softcap"};
+/// Pointwise ops that move, gather or generate elements.
+const char *const kLayout[] = {"broadcast", "transpose", "split_heads", "merge_heads", "slice",
+                               "concat",    "shift",     "pad",         "rope",        "embedding",
+                               "bigram_hash"};
+
+template <size_t N> bool oneOf(std::string_view kind, const char *const (&kinds)[N]) {
+  for (const char *k : kinds)
+    if (kind == k)
+      return true;
+  return false;
+}
+
+bool elementwise(std::string_view kind) { return oneOf(kind, kElementwise); }
+
+} // namespace
+
 OpClass classify(std::string_view kind) {
-  static const char *const pointwise[] = {
-      "cast",   "neg",         "exp",       "log",         "tanh",  "sigmoid",    "relu",
-      "square", "sqrt",        "rsqrt",     "abs",         "round", "leaky_relu", "clamp",
-      "add",    "sub",         "mul",       "div",         "max",   "min",        "pow",
-      "cmp",    "select",      "softcap",   "broadcast",   "transpose", "split_heads",
-      "merge_heads", "slice",  "concat",    "shift",       "pad",   "rope",       "embedding",
-      "bigram_hash"};
   static const char *const reductions[] = {
       "reduce_sum",    "reduce_mean",        "reduce_max",     "reduce_to",  "rms_norm",
       "rms_norm_grad", "cross_entropy",      "cross_entropy_grad", "embedding_grad",
@@ -26,29 +43,14 @@ OpClass classify(std::string_view kind) {
     return OpClass::View;
   if (kind == "matmul" || kind == "attention" || kind == "attention_grad")
     return OpClass::Library;
-  for (const char *k : pointwise)
-    if (kind == k)
-      return OpClass::Pointwise;
-  for (const char *k : reductions)
-    if (kind == k)
-      return OpClass::Reduction;
+  if (elementwise(kind) || oneOf(kind, kLayout))
+    return OpClass::Pointwise;
+  if (oneOf(kind, reductions))
+    return OpClass::Reduction;
   throw std::invalid_argument("no CUDA lowering for op kind '" + std::string(kind) + "'");
 }
 
 namespace {
-
-/// Ops that compute each result element from operand elements at the same
-/// index (operands may broadcast), with no layout change.
-bool elementwise(std::string_view kind) {
-  static const char *const kinds[] = {
-      "cast", "neg",  "exp",   "log",   "tanh", "sigmoid",    "relu",  "square", "sqrt",
-      "rsqrt", "abs", "round", "leaky_relu", "clamp", "add", "sub", "mul", "div", "max",
-      "min", "pow", "cmp", "select", "softcap"};
-  for (const char *k : kinds)
-    if (kind == k)
-      return true;
-  return false;
-}
 
 /// Row reductions whose emitters store their result one element at a time
 /// over the row (KernelBuilder::store), where an epilogue can take over.
@@ -194,6 +196,8 @@ FusionPlan planFusion(const plan::Plan &plan, const plan::Function &f) {
   }
   // A constant that must be materialized (a function result) is written by
   // a pointwise kernel like any other expression.
+  //
+  // Epilogues, then prologues (Fusion.h).
   std::vector<bool> isResult(n, false);
   for (int r : f.results)
     isResult[size_t(r)] = true;

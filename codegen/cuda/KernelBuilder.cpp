@@ -297,8 +297,6 @@ void KernelBuilder::setLane(const std::string &first, int lane) {
 void KernelBuilder::storeLanesThrough(int v, const Index &lead, const std::string &first,
                                       const std::vector<std::string> &exprs) {
   int end = fusion_.epilogueEnd[size_t(v)];
-  if (end >= 0 && fusion_.epilogueRow[size_t(v)])
-    throw std::logic_error("a row epilogue is the emitter's to stage");
   std::vector<std::string> values;
   for (size_t u = 0; u < exprs.size(); ++u) {
     if (end < 0) {
@@ -308,15 +306,23 @@ void KernelBuilder::storeLanesThrough(int v, const Index &lead, const std::strin
     Index idx(lead);
     idx.push_back(laneIndex(first, int(u)));
     setLane(first, int(u));
-    std::string local = fresh("x");
-    line("float " + local + " = " + roundTo(type(v).dtype, exprs[u]) + ";");
-    memo_.back()[memoKey(v, idx)] = local;
-    values.push_back(compute(end, idx));
+    values.push_back(throughEpilogue(v, idx, exprs[u]));
   }
   clearLanes();
   Index at(lead);
   at.push_back(first);
   storeLanes(end >= 0 ? end : v, at, values);
+}
+
+std::string KernelBuilder::throughEpilogue(int v, const Index &idx, const std::string &expr) {
+  if (fusion_.epilogueRow[size_t(v)])
+    throw std::logic_error("a row epilogue is the emitter's to stage");
+  // v at idx is this local, and the chain it feeds is computed from it
+  // (every link reads v at idx: Fusion.cpp checks).
+  std::string local = fresh("x");
+  line("float " + local + " = " + roundTo(type(v).dtype, expr) + ";");
+  memo_.back()[memoKey(v, idx)] = local;
+  return compute(fusion_.epilogueEnd[size_t(v)], idx);
 }
 
 std::string KernelBuilder::laneIndex(const std::string &first, int lane) {
@@ -364,14 +370,7 @@ std::string KernelBuilder::output(int v) {
 
 void KernelBuilder::store(int v, const Index &idx, const std::string &expr) {
   if (int end = fusion_.epilogueEnd[size_t(v)]; end >= 0) {
-    if (fusion_.epilogueRow[size_t(v)])
-      throw std::logic_error("a row epilogue is the emitter's to stage");
-    // The epilogue: v at idx is this local, and the chain it feeds is
-    // computed from it (every link reads v at idx: Fusion.cpp checks).
-    std::string local = fresh("x");
-    line("float " + local + " = " + roundTo(type(v).dtype, expr) + ";");
-    memo_.back()[memoKey(v, idx)] = local;
-    store(end, idx, compute(end, idx));
+    store(end, idx, throughEpilogue(v, idx, expr));
     return;
   }
   std::string out = output(v);

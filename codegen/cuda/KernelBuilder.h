@@ -115,6 +115,9 @@ private:
   /// Whether `index` is "(base + lane)" for the current lane and a base
   /// known to be a multiple of 4 (then sets `base`).
   bool laneOf(const std::string &index, std::string &base) const;
+  /// For result `v` with an elementwise epilogue: `expr` is v at `idx`; the
+  /// value of the epilogue's end there, to store in v's place.
+  std::string throughEpilogue(int v, const Index &idx, const std::string &expr);
   /// A top-level local holding `expr`, a multiple of 4 (one per expression).
   std::string alignedLocal(const std::string &expr);
   struct Lanes {

@@ -25,16 +25,22 @@ int Lowering::addTemporary(plan::TensorType type) {
   return int(values_.size() - 1);
 }
 
+std::vector<std::pair<int, std::string>> Lowering::params() const {
+  std::vector<std::pair<int, std::string>> out;
+  for (const plan::Op &op : f_.ops)
+    if (op.kind == "param_ref") {
+      std::string name = op.attrs.at("name").get<std::string>();
+      out.emplace_back(op.results[0], name[0] == '@' ? name.substr(1) : name);
+    }
+  return out;
+}
+
 FunctionProgram Lowering::take(std::vector<Step> steps) {
   FunctionProgram p;
   p.function = f_.name;
   p.values = values_;
   p.materialized = fusion_.materialized;
-  for (const plan::Op &op : f_.ops)
-    if (op.kind == "param_ref") {
-      std::string name = op.attrs.at("name").get<std::string>();
-      p.params.emplace_back(op.results[0], name[0] == '@' ? name.substr(1) : name);
-    }
+  p.params = params();
   p.steps = std::move(steps);
   return p;
 }

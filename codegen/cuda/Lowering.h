@@ -38,7 +38,9 @@ public:
   /// only. It may move the value table: references from type() die.
   int addTemporary(plan::TensorType type);
   const plan::Function &function() const { return f_; }
-  size_t values() const { return values_.size(); }
+  const std::vector<plan::TensorType> &values() const { return values_; }
+  /// The function's parameters: each param_ref's value and its name.
+  std::vector<std::pair<int, std::string>> params() const;
   const FusionPlan &fusion() const { return fusion_; }
   FunctionProgram take(std::vector<Step> steps);
 

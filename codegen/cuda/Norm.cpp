@@ -53,13 +53,15 @@ std::vector<Step> emitNorm(Lowering &l, const plan::Op &op) {
       b.setLane(c0, u);
       std::string j = "4 * g + " + std::to_string(u);
       b.line("xr[" + j + "] = " + b.value(x, au) + ";");
-      b.line("gr[" + j + "] = " + (grad ? b.value(op.operands[1], au) : "0.0f") + ";");
+      if (grad)
+        b.line("gr[" + j + "] = " + b.value(op.operands[1], au) + ";");
     }
     b.clearLanes();
     b.line("#pragma unroll");
     b.open("for (int u = 4 * g; u < 4 * g + 4; ++u)");
     b.line("ss += xr[u] * xr[u];");
-    b.line("dot += gr[u] * xr[u];");
+    if (grad)
+      b.line("dot += gr[u] * xr[u];");
     b.close();
     b.close();
   } else if (cached) {

@@ -72,8 +72,9 @@ bool readsOf(const std::vector<Step> &steps, const std::vector<std::vector<size_
 
 /// Whether step `s` is a recomputable pointwise kernel and, if so, where its
 /// value's late reads start (0: nowhere).
-size_t lateStart(const Lowering &l, const std::vector<Step> &steps,
-                 const std::vector<std::vector<size_t>> &reads, size_t s, std::vector<Read> &uses) {
+size_t lateStart(const Lowering &l, const std::vector<std::pair<int, std::string>> &params,
+                 const std::vector<Step> &steps, const std::vector<std::vector<size_t>> &reads,
+                 size_t s, std::vector<Read> &uses) {
   const Step &step = steps[s];
   if (step.kind != Step::Program || step.results.size() != 1 || step.program.launches.size() != 1 ||
       !step.program.scratchBytes.empty() || step.program.launches[0].kernel.rfind("pw_", 0) != 0)
@@ -95,54 +96,28 @@ size_t lateStart(const Lowering &l, const std::vector<Step> &steps,
   // anyway (a few steps into the backward, where memory is falling, is fine).
   for (int o : step.operands) {
     const std::vector<size_t> &r = reads[size_t(o)];
-    int p = l.fusion().producer[size_t(o)];
-    bool param = p >= 0 && classify(l.function().ops[size_t(p)].kind) == OpClass::Source;
+    bool param = std::any_of(params.begin(), params.end(), [&](const auto &p) { return p.first == o; });
     if (!param && (r.empty() || r.back() + kSlack < late) && !isArgOrResult(l.function(), o))
       return 0;
   }
   return late;
 }
 
-/// The step at which the most bytes are alive (values from their first
-/// write to their last read, views counted in their source): where the
-/// arena peaks, the end of the forward pass in a gradient function.
-size_t peakStep(const Lowering &l, const std::vector<Step> &steps) {
-  std::vector<int> root(l.values());
-  for (size_t v = 0; v < root.size(); ++v)
-    root[v] = int(v);
-  std::vector<long long> first(l.values(), -1), last(l.values(), -1);
-  for (size_t s = 0; s < steps.size(); ++s) {
-    if (steps[s].kind == Step::Alias)
-      root[size_t(steps[s].results[0])] = root[size_t(steps[s].operands[0])];
-    for (const std::vector<int> *ids : {&steps[s].operands, &steps[s].results})
-      for (int v : *ids) {
-        size_t r = size_t(root[size_t(v)]);
-        if (first[r] < 0)
-          first[r] = (long long)s;
-        last[r] = (long long)s;
-      }
-  }
-  std::vector<uint64_t> live(steps.size() + 1, 0);
-  for (size_t v = 0; v < first.size(); ++v)
-    if (first[v] >= 0 && l.fusion().materialized[v]) {
-      uint64_t bytes = uint64_t(l.type(int(v)).numel()) * elementBytes(l.type(int(v)).dtype);
-      for (long long s = first[v]; s <= last[v]; ++s)
-        live[size_t(s)] += bytes;
-    }
-  return size_t(std::max_element(live.begin(), live.end()) - live.begin());
-}
-
 } // namespace
 
 void rematerialize(Lowering &l, std::vector<Step> &steps) {
-  // Only values alive across the peak are worth recomputing: elsewhere the
-  // arena has room for them anyway. Recomputation only lowers the live
-  // bytes, so the peak stays where it is.
-  size_t peak = peakStep(l, steps);
+  // Only values alive across the peak (the buffer plan's step with the
+  // most bytes alive: the end of the forward in a gradient function) are
+  // worth recomputing: elsewhere the arena has room for them anyway.
+  // Recomputation only lowers the live bytes, so the peak stays where it is.
+  const plan::Function &f = l.function();
+  const std::vector<std::pair<int, std::string>> params = l.params();
+  int peakStep = planBuffers(l.values(), params, steps, f.args, f.results).peakStep;
+  size_t peak = size_t(std::max(peakStep, 0));
+  std::vector<std::vector<size_t>> reads = readers(steps, l.values().size());
   for (size_t s = 0; s < steps.size() && s < peak; ++s) {
-    std::vector<std::vector<size_t>> reads = readers(steps, l.values());
     std::vector<Read> uses;
-    size_t late = lateStart(l, steps, reads, s, uses);
+    size_t late = lateStart(l, params, steps, reads, s, uses);
     if (!late || late <= peak)
       continue;
     int v = steps[s].results[0];
@@ -188,6 +163,7 @@ void rematerialize(Lowering &l, std::vector<Step> &steps) {
       std::replace(steps[r.step].operands.begin(), steps[r.step].operands.end(), from, to);
     }
     steps.insert(steps.begin() + std::ptrdiff_t(at), inserted.begin(), inserted.end());
+    reads = readers(steps, l.values().size());
   }
 }
 
