@@ -3,13 +3,15 @@
 
 #include "runtime/cuda/Error.h"
 
+#include <algorithm>
+
 namespace golf::cuda {
 
 std::string DeviceInfo::arch() const {
   return "sm_" + std::to_string(major) + std::to_string(minor);
 }
 
-std::optional<DeviceInfo> probeDevice(std::string &why) {
+std::optional<DeviceInfo> probeDevice(std::string &why, int ordinal) {
   int count = 0;
   if (cudaError_t e = cudaGetDeviceCount(&count); e != cudaSuccess) {
     why = "cudaGetDeviceCount: " + describe(e);
@@ -19,8 +21,13 @@ std::optional<DeviceInfo> probeDevice(std::string &why) {
     why = "the CUDA driver reports no device";
     return std::nullopt;
   }
+  if (ordinal >= count) {
+    why = "GPU " + std::to_string(ordinal) + " was asked for, but the CUDA driver reports " +
+          std::to_string(count) + " device(s)";
+    return std::nullopt;
+  }
   std::string reasons;
-  for (int i = 0; i < count; ++i) {
+  for (int i = std::max(ordinal, 0); i < (ordinal >= 0 ? ordinal + 1 : count); ++i) {
     cudaDeviceProp p{};
     cudaError_t e = cudaGetDeviceProperties(&p, i);
     // cudaFree(nullptr) creates the primary context: the device is only

@@ -24,10 +24,11 @@ struct DeviceInfo {
   std::string arch() const;
 };
 
-/// The first usable GPU (a context can be created on it), made the current
-/// device; or nothing, with a one-line reason in `why` (no driver, no device,
+/// The first usable GPU (a context can be created on it), or GPU `ordinal`
+/// when given (a data-parallel rank's LOCAL_RANK), made the current device;
+/// or nothing, with a one-line reason in `why` (no driver, no such device,
 /// every device prohibited or failing).
-std::optional<DeviceInfo> probeDevice(std::string &why);
+std::optional<DeviceInfo> probeDevice(std::string &why, int ordinal = -1);
 
 } // namespace golf::cuda
 

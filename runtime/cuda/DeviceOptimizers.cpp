@@ -20,9 +20,10 @@ struct StateTensor {
   DeviceBuffer buffer;
 };
 
-/// The matrices of one shape, iterated together.
+/// The matrices of one shape, iterated together: `share` of them per rank,
+/// rank r's from index r * share (x holds share * ranks, the tail zeros).
 struct NsBatch {
-  int64_t rows = 0, cols = 0, count = 0;
+  int64_t rows = 0, cols = 0, count = 0, share = 0;
   DeviceBuffer x[2], gram, poly; // X ping-pong; A = X Xᵀ (or XᵀX); B = bA + cA²
 };
 
@@ -36,7 +37,10 @@ StateTensor zeroState(const std::string &name, const plan::TensorType &type) {
 
 struct DeviceOptimizers::Impl {
   ElemType nsType = ElemType::F32;
+  uint64_t nsBytes = 4;
   int nsSteps = 5;
+  NcclComm *comm = nullptr;
+  int rank = 0, ranks = 1;
   Gemm gemm;
   std::vector<int64_t> steps;           // per optimizer: steps taken
   std::vector<std::vector<int>> state;  // per optimizer: indices into tensors
@@ -54,9 +58,10 @@ void DeviceOptimizers::Impl::newtonSchulz(NsBatch &b, cudaStream_t stream) {
   const int64_t m = tall ? b.cols : b.rows, elems = b.rows * b.cols;
   GemmShape g;
   g.a = g.b = g.c = nsType;
-  g.batch = b.count;
+  g.batch = b.share;
+  const uint64_t mine = uint64_t(rank * b.share * elems) * nsBytes;
   for (int s = 0; s < nsSteps; ++s) {
-    void *cur = b.x[s % 2].data(), *next = b.x[(s + 1) % 2].data();
+    void *cur = b.x[s % 2].as<char>() + mine, *next = b.x[(s + 1) % 2].as<char>() + mine;
     // A = X Xᵀ (wide) or Xᵀ X (tall): the m x m Gram matrix.
     GemmShape a = g;
     a.m = a.n = m;
@@ -87,12 +92,14 @@ void DeviceOptimizers::Impl::newtonSchulz(NsBatch &b, cudaStream_t stream) {
     else
       gemm.run(x, b.poly.data(), cur, next, stream, cur);
   }
+  if (comm)
+    comm->allGather(b.x[nsSteps % 2].data(), uint64_t(b.share * elems) * nsBytes, stream);
 }
 
 DeviceOptimizers::DeviceOptimizers(const plan::Plan &plan,
                                    const std::map<std::string, void *> &params,
                                    const std::map<std::string, float *> &gradients,
-                                   bool bf16NewtonSchulz)
+                                   bool bf16NewtonSchulz, NcclComm *comm)
     : impl_(std::make_unique<Impl>()), specs_(train::readOptimizerSpecs(plan)) {
   Impl &m = *impl_;
   if (specs_.size() > size_t(golf_mt::kMaxOptimizers))
@@ -100,7 +107,12 @@ DeviceOptimizers::DeviceOptimizers(const plan::Plan &plan,
          " optimizers");
   m.nsType = bf16NewtonSchulz ? ElemType::BF16 : ElemType::F32;
   const int nsDType = bf16NewtonSchulz ? golf_mt::kBF16 : golf_mt::kF32;
-  const uint64_t nsBytes = bf16NewtonSchulz ? 2 : 4;
+  const uint64_t nsBytes = m.nsBytes = bf16NewtonSchulz ? 2 : 4;
+  if (comm) {
+    m.comm = comm;
+    m.rank = comm->rank();
+    m.ranks = comm->size();
+  }
   m.steps.assign(specs_.size(), 0);
   m.state.resize(specs_.size());
 
@@ -139,10 +151,13 @@ DeviceOptimizers::DeviceOptimizers(const plan::Plan &plan,
   }
   for (NsBatch &b : m.batches) {
     const int64_t g = std::min(b.rows, b.cols);
-    for (DeviceBuffer &x : b.x)
-      x = DeviceBuffer(uint64_t(b.count * b.rows * b.cols) * nsBytes);
-    b.gram = DeviceBuffer(uint64_t(b.count * g * g) * nsBytes);
-    b.poly = DeviceBuffer(uint64_t(b.count * g * g) * nsBytes);
+    b.share = (b.count + m.ranks - 1) / m.ranks;
+    for (DeviceBuffer &x : b.x) {
+      x = DeviceBuffer(uint64_t(b.share * m.ranks * b.rows * b.cols) * nsBytes);
+      x.fill(0); // the padding matrices iterate as zeros
+    }
+    b.gram = DeviceBuffer(uint64_t(b.share * g * g) * nsBytes);
+    b.poly = DeviceBuffer(uint64_t(b.share * g * g) * nsBytes);
   }
   m.u = DeviceBuffer(uint64_t(uElems) * 4);
 

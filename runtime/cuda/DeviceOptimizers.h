@@ -15,6 +15,13 @@
 // accumulation when `bf16NewtonSchulz` (as the record trainers run it under
 // autocast), else exact fp32 like the CPU reference.
 //
+// In a data-parallel run (`comm` given), the ranks split each shape's
+// matrices (Parallel Muon, pgolf-spec §4.17): rank r iterates its
+// contiguous share of the batch (padded with zero matrices to a multiple
+// of the ranks), and one NCCL all-gather per shape hands every rank all the
+// orthogonalized updates; everything else is replicated, on the same
+// all-reduced gradients, so the ranks' weights stay identical.
+//
 // Everything enqueued is capturable into a CUDA graph once each product
 // shape has run once (Gemm tunes on first use).
 //
@@ -24,6 +31,7 @@
 
 #include "runtime/cuda/Gemm.h"
 #include "runtime/cuda/MultiTensor.h"
+#include "runtime/cuda/Nccl.h"
 #include "runtime/train/OptimizerSpec.h"
 #include "runtime/train/State.h"
 
@@ -38,7 +46,8 @@ public:
   /// parameter of the plan, by name. Throws std::runtime_error (or
   /// train::TrainError) with one line.
   DeviceOptimizers(const plan::Plan &plan, const std::map<std::string, void *> &params,
-                   const std::map<std::string, float *> &gradients, bool bf16NewtonSchulz);
+                   const std::map<std::string, float *> &gradients, bool bf16NewtonSchulz,
+                   NcclComm *comm = nullptr);
   ~DeviceOptimizers();
 
   /// This step's learning rates, bias corrections and momenta into

@@ -29,7 +29,8 @@ struct TrainStep::Impl {
   TrainKernels kernels;
   int64_t microTokens = 0;
 
-  std::map<std::string, DeviceBuffer> accumulators; // fp32 per parameter
+  DeviceBuffer gradients;                       // fp32, every parameter's in one
+  std::map<std::string, float *> accumulators;  // into `gradients`
   MultiTensorPass norm;                             // ptr[1]: accumulator
   std::unique_ptr<DeviceOptimizers> optimizers;
   std::map<std::string, DeviceBuffer> shadow; // EMA, fp32
@@ -76,7 +77,7 @@ GradFunction &TrainStep::Impl::function(const std::string &name) {
     t.numel = p.type.numel();
     t.ptr[0] = results[i + 1];
     t.dtype[0] = mtDType(plan.values[size_t(src->results[i + 1])].dtype);
-    t.ptr[1] = accumulators.at(p.name).data();
+    t.ptr[1] = accumulators.at(p.name);
     t.dtype[1] = golf_mt::kF32;
     f.accumulate.add(t);
   }
@@ -99,8 +100,13 @@ void TrainStep::Impl::body(const std::string &name, GradFunction &f, int parity)
     executor.enqueue(name);
     const int first = k == 0;
     f.accumulate.launch(kernels, kernels.accumulate, s, first);
-    void *args[] = {&f.loss, &dScalars, &dStats, const_cast<int *>(&first)};
+    auto *dScale = scale.as<golf_mt::GradScale>();
+    void *args[] = {&f.loss, &dScalars, &dScale, const_cast<int *>(&first)};
     kernels.library.launch(kernels.loss, dim3(1), dim3(1), 0, s, args);
+  }
+  if (options.comm) {
+    options.comm->allReduceSum(gradients.data(), gradients.bytes() / 4, NcclType::F32, s);
+    options.comm->allReduceSum(scale.data(), 1, NcclType::F64, s); // GradScale::loss
   }
   double *dPartials = partials.as<double>();
   norm.launch(kernels, kernels.sumsq, s, dPartials);
@@ -126,15 +132,22 @@ TrainStep::TrainStep(const plan::Plan &plan, Executor &executor, const DeviceInf
     throw std::runtime_error("the plan has no @loss_grad (compile with differentiation)");
   m.microTokens = plan.values[size_t(grad->args[0])].numel();
   m.kernels = TrainKernels::load(device.arch(), options.cacheDir);
-  std::map<std::string, float *> gradients;
   std::map<std::string, void *> params;
+  // One buffer, so that a data-parallel step sums it with one all-reduce;
+  // each parameter's part starts on a 16-byte boundary for vector access.
+  uint64_t elements = 0;
+  for (const plan::Param &p : plan.params)
+    elements += (uint64_t(p.type.numel()) + 3) / 4 * 4;
+  m.gradients = DeviceBuffer(std::max<uint64_t>(elements, 1) * 4);
+  m.gradients.fill(0);
+  float *next = m.gradients.as<float>();
   for (const plan::Param &p : plan.params) {
     params[p.name] = executor.paramAddress(p.name);
-    DeviceBuffer &acc = m.accumulators[p.name] = DeviceBuffer(uint64_t(p.type.numel()) * 4);
-    gradients[p.name] = acc.as<float>();
+    float *acc = m.accumulators[p.name] = next;
+    next += (uint64_t(p.type.numel()) + 3) / 4 * 4;
     golf_mt::Tensor t{};
     t.numel = p.type.numel();
-    t.ptr[1] = acc.data();
+    t.ptr[1] = acc;
     t.dtype[1] = golf_mt::kF32;
     m.norm.add(t);
     if (options.emaDecay) {
@@ -151,8 +164,8 @@ TrainStep::TrainStep(const plan::Plan &plan, Executor &executor, const DeviceInf
   m.norm.upload();
   m.ema.upload();
   m.partials = DeviceBuffer(uint64_t(std::max(m.norm.chunks(), 1)) * sizeof(double));
-  m.optimizers = std::make_unique<DeviceOptimizers>(plan, params, gradients,
-                                                    options.bf16NewtonSchulz);
+  m.optimizers = std::make_unique<DeviceOptimizers>(plan, params, m.accumulators,
+                                                    options.bf16NewtonSchulz, options.comm);
   const uint64_t stepTokens = uint64_t(2 * options.accumulation * m.microTokens) * 4;
   for (int q = 0; q < 2; ++q) {
     m.staging[q] = PinnedBuffer(stepTokens);
@@ -201,7 +214,7 @@ void TrainStep::enqueue(const std::string &name, const std::vector<const int32_t
   s->emaDecay = m.options.emaDecay.value_or(0);
   s->emaActive = emaNow && m.options.emaDecay;
   s->statsSlot = int(step % golf_mt::kStatsSlots);
-  s->accumulation = int(m.options.accumulation);
+  s->accumulation = int(m.options.accumulation * (m.options.comm ? m.options.comm->size() : 1));
   copyToDevice(m.scalars.data(), s, sizeof *s, main);
   m.scalarsRead[q].record(main);
 
@@ -275,9 +288,8 @@ void TrainStep::startEma(const cpu::ParamStore *shadow) {
 
 uint64_t TrainStep::memoryBytes() const {
   const Impl &m = *impl_;
-  uint64_t n = m.optimizers->stateBytes() + m.partials.bytes() + 2 * m.tokens[0].bytes();
-  for (const auto &[name, b] : m.accumulators)
-    n += b.bytes();
+  uint64_t n = m.optimizers->stateBytes() + m.partials.bytes() + 2 * m.tokens[0].bytes() +
+               m.gradients.bytes();
   for (const auto &[name, b] : m.shadow)
     n += b.bytes();
   return n;

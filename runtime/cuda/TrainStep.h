@@ -19,6 +19,13 @@
 //   step.enqueue("loss_grad", inputs, targets, stepIndex, lrMult, emaNow);
 //   auto s = step.stats(first, last); // waits: loss and grad norm per step
 //
+// In a data-parallel run (`comm` set), every rank runs this step on its
+// own micro-batches; after the last one, one NCCL all-reduce sums the
+// ranks' gradient accumulators (a single flat fp32 buffer) and their
+// losses, inside the graph, and every rank then takes the same optimizer
+// step on the mean over all ranks' micro-batches. Muon's Newton-Schulz is
+// split across the ranks (DeviceOptimizers.h).
+//
 // Errors throw with one line (CudaError, std::runtime_error, TrainError).
 //
 //===----------------------------------------------------------------------===//
@@ -28,13 +35,15 @@
 #include "runtime/cuda/DeviceOptimizers.h"
 #include "runtime/cuda/Executor.h"
 #include "runtime/cuda/MultiTensor.h"
+#include "runtime/cuda/Nccl.h"
 
 #include <optional>
 
 namespace golf::cuda {
 
 struct TrainStepOptions {
-  int64_t accumulation = 1;       // micro-batches per step
+  int64_t accumulation = 1;       // micro-batches per step on this rank
+  NcclComm *comm = nullptr;       // the data-parallel run's ranks, if any
   double maxNorm = 0;             // gradient clipping (<= 0: measure only)
   bool bf16NewtonSchulz = false;  // DeviceOptimizers.h
   std::optional<double> emaDecay; // keep an EMA shadow on the device

@@ -76,6 +76,19 @@ bool GradAccumulator::add(const cpu::ParamStore &grads, std::string &error) {
   });
 }
 
+bool GradAccumulator::sumAcrossRanks(const dist::SumAcrossRanks &sum, std::string &error) {
+  if (!sum)
+    return true;
+  double count = double(count_);
+  if (!sum(&count, 1, error))
+    return false;
+  for (auto &[name, e] : entries_)
+    if (!sum(e.total.data(), e.total.size(), error))
+      return false;
+  count_ = int64_t(count);
+  return true;
+}
+
 cpu::ParamStore GradAccumulator::result(double divisor) const {
   cpu::ParamStore out;
   for (const auto &[name, e] : entries_) {

@@ -17,6 +17,7 @@
 #define GOLF_RUNTIME_TRAIN_GRADIENTS_H
 
 #include "runtime/cpu/Executor.h"
+#include "runtime/dist/SumAcrossRanks.h"
 
 #include <optional>
 #include <string>
@@ -38,6 +39,10 @@ public:
   /// shapes, later calls must match them.
   bool add(const cpu::ParamStore &grads, std::string &error);
   int64_t count() const { return count_; }
+  /// Every rank's sums and counts added up (a data-parallel step), so that
+  /// mean() is over all ranks' micro-batches. Every rank must have added
+  /// the same tensors.
+  bool sumAcrossRanks(const dist::SumAcrossRanks &sum, std::string &error);
   /// The sum, or the sum / count(); empty before the first add().
   cpu::ParamStore sum() const;
   cpu::ParamStore mean() const;

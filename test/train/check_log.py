@@ -28,6 +28,16 @@ def main():
         for e in events(path, "eval"):
             print("eval", repr(e["val_loss"]), repr(e["val_bpb"]))
         return
+    if command == "same-eval":
+        # The last evaluation of two runs agrees to a relative `tol` (ranks
+        # add their float64 sums in another order than one process does).
+        a, b = events(path, "eval")[-1], events(sys.argv[3], "eval")[-1]
+        tol = float(sys.argv[4])
+        for key in ("val_loss", "val_bpb", "targets", "bytes"):
+            if abs(a[key] - b[key]) > tol * abs(a[key]):
+                sys.exit(f"same-eval: {key} {a[key]!r} vs {b[key]!r}")
+        print("same-eval: ok")
+        return
     sys.exit(f"unknown command {command}")
 
 

@@ -11,11 +11,17 @@ namespace {
 
 class CpuTrainer final : public Trainer {
 public:
-  CpuTrainer(cpu::Executor ex, train::Optimizers opt, train::Averaging avg, double gradClip)
+  CpuTrainer(cpu::Executor ex, train::Optimizers opt, train::Averaging avg, double gradClip,
+             const Ranks &ranks)
       : ex_(std::move(ex)), optimizers_(std::move(opt)), averaging_(std::move(avg)),
-        gradClip_(gradClip) {}
+        gradClip_(gradClip), ranks_(ranks) {}
 
-  std::string describe() const override { return "CPU reference executor"; }
+  std::string describe() const override {
+    if (!ranks_.world.distributed())
+      return "CPU reference executor";
+    return "CPU reference executor, " + std::to_string(ranks_.world.size) +
+           " ranks (host all-reduce)";
+  }
 
   bool start(const TrainState &s, bool resumed, std::string &error) override {
     params_ = s.params;
@@ -35,11 +41,14 @@ public:
         return false;
       lossSum += *loss;
     }
+    const dist::SumAcrossRanks sum = ranks_.sum();
+    if (!acc.sumAcrossRanks(sum, error) || (sum && !sum(&lossSum, 1, error)))
+      return false;
     cpu::ParamStore grads = acc.mean();
     auto norm = train::clipGradNorm(grads, gradClip_, error);
     if (!norm)
       return false;
-    StepStats s{lossSum / double(batches.size()), *norm};
+    StepStats s{lossSum / double(acc.count()), *norm};
     if (stats_.empty())
       statsBase_ = step;
     stats_.push_back(s);
@@ -74,7 +83,7 @@ public:
   std::optional<EvalResult> evaluate(const cpu::ParamStore *weights, const Validation &val,
                                      std::string &error) override {
     return golf::evaluate(ex_.plan(), cpuScorer(ex_, weights ? *weights : params_), val.tokens,
-                          val.luts, error);
+                          val.luts, error, ranks_.evalShare());
   }
 
 private:
@@ -82,6 +91,7 @@ private:
   train::Optimizers optimizers_;
   train::Averaging averaging_;
   double gradClip_;
+  Ranks ranks_;
   cpu::ParamStore params_;
   std::vector<StepStats> stats_; // from step statsBase_ on (a resumed run's first)
   int64_t statsBase_ = 0;
@@ -105,14 +115,16 @@ std::optional<double> lossAndGrads(cpu::Executor &ex, const std::string &functio
   return (*out)[0].get(0);
 }
 
-std::unique_ptr<Trainer> makeCpuTrainer(const plan::Plan &plan, std::string &error) {
+std::unique_ptr<Trainer> makeCpuTrainer(const plan::Plan &plan, const Ranks &ranks,
+                                        std::string &error) {
   auto ex = cpu::Executor::create(plan, cpu::Precision::F32, error);
   auto optimizers = ex ? train::Optimizers::create(plan, error) : std::nullopt;
   auto averaging = optimizers ? train::Averaging::create(plan.train, error) : std::nullopt;
   if (!averaging)
     return nullptr;
   return std::make_unique<CpuTrainer>(std::move(*ex), std::move(*optimizers),
-                                      std::move(*averaging), plan.train.value("grad_clip", 0.0));
+                                      std::move(*averaging), plan.train.value("grad_clip", 0.0),
+                                      ranks);
 }
 
 } // namespace golf

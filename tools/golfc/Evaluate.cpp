@@ -4,6 +4,7 @@
 #include "runtime/data/TokenStream.h"
 #include "runtime/eval/Bpb.h"
 
+#include <array>
 #include <chrono>
 
 namespace golf {
@@ -44,7 +45,8 @@ NllScorer cpuScorer(cpu::Executor &executor, const cpu::ParamStore &params) {
 
 std::optional<EvalResult> evaluate(const plan::Plan &p, const NllScorer &score,
                                    const std::vector<uint16_t> &tokens,
-                                   const data::ByteLuts &luts, std::string &error) {
+                                   const data::ByteLuts &luts, std::string &error,
+                                   const RankShare &share) {
   auto start = std::chrono::steady_clock::now();
   const plan::Function *nll = p.function("nll");
   if (!nll || nll->args.size() != 2) {
@@ -64,12 +66,13 @@ std::optional<EvalResult> evaluate(const plan::Plan &p, const NllScorer &score,
 
   eval::BpbAccumulator acc(&luts);
   std::vector<int32_t> ids(size_t(batch * seqLen)), targets(ids.size());
-  for (size_t first = 0; first < windows->size(); first += size_t(batch)) {
+  const auto [begin, end] = eval::rankSlice(windows->size(), share.rank, share.world);
+  for (size_t first = begin; first < end; first += size_t(batch)) {
     // A short last window or batch is padded with token 0; causal attention
     // keeps padding from affecting the scored positions, which come first.
     std::fill(ids.begin(), ids.end(), 0);
     std::fill(targets.begin(), targets.end(), 0);
-    size_t count = std::min(size_t(batch), windows->size() - first);
+    size_t count = std::min(size_t(batch), end - first);
     for (size_t b = 0; b < count; ++b) {
       const eval::Window &w = (*windows)[first + b];
       for (int64_t i = 0; i < w.length; ++i) {
@@ -82,6 +85,13 @@ std::optional<EvalResult> evaluate(const plan::Plan &p, const NllScorer &score,
       return std::nullopt;
     for (size_t b = 0; b < count; ++b)
       acc.addWindow((*windows)[first + b], tokens.data(), values.data() + b * seqLen);
+  }
+  if (share.sum) {
+    std::array<double, 3> sums = acc.sums();
+    if (!share.sum(sums.data(), sums.size(), error))
+      return std::nullopt;
+    acc = eval::BpbAccumulator(&luts);
+    acc.addSums(sums);
   }
   EvalResult r;
   r.valLoss = acc.valLoss();

@@ -4,6 +4,7 @@
 
 #include "runtime/cpu/Executor.h"
 #include "runtime/data/Tokenizer.h"
+#include "runtime/dist/SumAcrossRanks.h"
 
 #include <functional>
 #include <optional>
@@ -47,9 +48,18 @@ using NllScorer = std::function<bool(const std::vector<int32_t> &ids,
                                      const std::vector<int32_t> &targets, std::vector<double> &nll,
                                      std::string &error)>;
 
+/// A data-parallel run's evaluation: rank `rank` of `world` scores its
+/// contiguous share of the windows (eval::rankSlice) and `sum` adds the
+/// float64 sums of all ranks, so every rank returns the same result.
+struct RankShare {
+  int rank = 0, world = 1;
+  dist::SumAcrossRanks sum;
+};
+
 std::optional<EvalResult> evaluate(const plan::Plan &plan, const NllScorer &score,
                                    const std::vector<uint16_t> &tokens,
-                                   const data::ByteLuts &luts, std::string &error);
+                                   const data::ByteLuts &luts, std::string &error,
+                                   const RankShare &share = {});
 
 /// @nll on the CPU reference executor with `params` (which must outlive it).
 NllScorer cpuScorer(cpu::Executor &executor, const cpu::ParamStore &params);

@@ -6,7 +6,9 @@
 // train::Averaging that holds only the SWA sums. Checkpoints and exports
 // put the device EMA back beside them in the CPU trainer's format, so a
 // checkpoint resumes on either executor. Evaluation scores @nll on the
-// GPU; GPTQ's calibration computes x^T x there.
+// GPU; GPTQ's calibration computes x^T x there. In a data-parallel run
+// each rank drives GPU LOCAL_RANK, and the ranks' NCCL communicator is
+// made here (its id travels through the HostGroup).
 //
 //===----------------------------------------------------------------------===//
 #include "Gpu.h"
@@ -14,6 +16,7 @@
 #include "runtime/cuda/Error.h"
 #include "runtime/cuda/Gemm.h"
 #include "runtime/cuda/Memory.h"
+#include "runtime/cuda/Nccl.h"
 #include "runtime/export/PlanSlice.h"
 #include "runtime/train/Error.h"
 
@@ -21,6 +24,7 @@
 #include "runtime/cuda/TrainStep.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <exception>
 
@@ -45,13 +49,16 @@ class GpuTrainer final : public Trainer {
 public:
   GpuTrainer(const plan::Plan &plan, cuda::DeviceInfo device,
              std::unique_ptr<cuda::Executor> ex, train::Averaging full, std::string compiled,
-             uint64_t allocated)
+             uint64_t allocated, const Ranks &ranks, std::unique_ptr<cuda::NcclComm> comm)
       : plan_(plan), device_(std::move(device)), ex_(std::move(ex)), full_(std::move(full)),
-        swa_(full_.withoutEma()), compiled_(std::move(compiled)), allocated_(allocated) {
+        swa_(full_.withoutEma()), compiled_(std::move(compiled)), allocated_(allocated),
+        ranks_(ranks), comm_(std::move(comm)) {
     cuda::TrainStepOptions o;
     const plan::Function *grad = plan.function("loss_grad");
     const int64_t micro = plan.values[size_t(grad->args[0])].numel();
-    o.accumulation = std::max<int64_t>(1, plan.train.value("tokens_per_step", int64_t(0)) / micro);
+    o.accumulation = std::max<int64_t>(
+        1, plan.train.value("tokens_per_step", int64_t(0)) / (micro * ranks.world.size));
+    o.comm = comm_.get();
     o.maxNorm = plan.train.value("grad_clip", 0.0);
     o.bf16NewtonSchulz = plan.train.value("autocast", std::string("off")) == "bf16";
     if (full_.hasEma())
@@ -67,7 +74,11 @@ public:
     char memory[64];
     snprintf(memory, sizeof memory, "; trainer state %.0f MiB",
              double(step_->memoryBytes()) / double(1 << 20));
-    return "GPU " + device_.name + " (" + device_.arch() + "), CUDA graphs; " + compiled_ + memory;
+    std::string ranks;
+    if (comm_)
+      ranks = ", " + std::to_string(comm_->size()) + " ranks (NCCL " + cuda::NcclComm::version() + ")";
+    return "GPU " + device_.name + " (" + device_.arch() + ")" + ranks + ", CUDA graphs; " +
+           compiled_ + memory;
   }
 
   bool start(const TrainState &s, bool resumed, std::string &error) override {
@@ -163,7 +174,8 @@ public:
           ex_->setParams(*weights);
         }))
       return std::nullopt;
-    return golf::evaluate(plan_, executorScorer(plan_, *ex_), val.tokens, val.luts, error);
+    return golf::evaluate(plan_, executorScorer(plan_, *ex_), val.tokens, val.luts, error,
+                          ranks_.evalShare());
   }
 
 private:
@@ -181,15 +193,33 @@ private:
   train::Averaging full_, swa_;
   std::string compiled_; // what building the executor took
   uint64_t allocated_;   // the executor's arena and weights
+  Ranks ranks_;
+  std::unique_ptr<cuda::NcclComm> comm_; // outlives step_, whose graphs use it
   std::unique_ptr<cuda::TrainStep> step_;
 };
 
-std::optional<cuda::DeviceInfo> gpu(std::string &error) {
+/// The first usable GPU, or GPU `ordinal` (a rank's LOCAL_RANK).
+std::optional<cuda::DeviceInfo> gpu(std::string &error, int ordinal = -1) {
   std::string why;
-  std::optional<cuda::DeviceInfo> device = cuda::probeDevice(why);
+  std::optional<cuda::DeviceInfo> device = cuda::probeDevice(why, ordinal);
   if (!device)
     error = "no usable GPU (" + why + ")";
   return device;
+}
+
+/// The ranks' communicator: rank 0's unique id to all through the
+/// HostGroup, then every rank joins (on its current GPU).
+std::unique_ptr<cuda::NcclComm> joinNccl(const Ranks &ranks) {
+  // NVLink SHARP (multicast) stays off: pgolf-spec's runs and the device
+  // notes both leave it off; a launcher may still say otherwise.
+  ::setenv("NCCL_NVLS_ENABLE", "0", 0);
+  cuda::NcclComm::Id id{};
+  if (ranks.world.leader())
+    id = cuda::NcclComm::newId();
+  std::string e;
+  if (!ranks.group || !ranks.group->broadcast(id.data(), id.size(), e))
+    throw std::runtime_error("sharing the NCCL id: " + (ranks.group ? e : "no rank group"));
+  return std::make_unique<cuda::NcclComm>(id, ranks.world.rank, ranks.world.size);
 }
 
 } // namespace
@@ -280,8 +310,10 @@ std::optional<exporter::GramRunner> gpuGramRunner(const plan::Plan &plan,
   };
 }
 
-std::unique_ptr<Trainer> makeGpuTrainer(const plan::Plan &plan, std::string &error) {
-  std::optional<cuda::DeviceInfo> device = gpu(error);
+std::unique_ptr<Trainer> makeGpuTrainer(const plan::Plan &plan, const Ranks &ranks,
+                                        std::string &error) {
+  std::optional<cuda::DeviceInfo> device =
+      gpu(error, ranks.world.distributed() ? ranks.world.localRank : -1);
   if (!device)
     return nullptr;
   auto averaging = train::Averaging::create(plan.train, error);
@@ -289,6 +321,9 @@ std::unique_ptr<Trainer> makeGpuTrainer(const plan::Plan &plan, std::string &err
     return nullptr;
   std::unique_ptr<Trainer> out;
   guard(error, [&] {
+    std::unique_ptr<cuda::NcclComm> comm;
+    if (ranks.world.distributed())
+      comm = joinNccl(ranks);
     cuda::ExecutorOptions options;
     options.functions = {"loss_grad", "nll"};
     if (plan.function("loss_qat_grad"))
@@ -303,7 +338,8 @@ std::unique_ptr<Trainer> makeGpuTrainer(const plan::Plan &plan, std::string &err
              report.kernels, report.nvrtc.compiled, report.nvrtc.cached, seconds,
              double(report.arenaBytes) / double(1 << 20), double(report.paramBytes) / double(1 << 20));
     out = std::make_unique<GpuTrainer>(plan, *device, std::move(ex), std::move(*averaging),
-                                       compiled, report.arenaBytes + report.paramBytes);
+                                       compiled, report.arenaBytes + report.paramBytes, ranks,
+                                       std::move(comm));
   });
   return out;
 }

@@ -16,8 +16,10 @@
 
 namespace golf {
 
-/// golfc train's steps on the GPU (cuda/TrainStep.h).
-std::unique_ptr<Trainer> makeGpuTrainer(const plan::Plan &plan, std::string &error);
+/// golfc train's steps on the GPU (cuda/TrainStep.h); in a data-parallel
+/// run on GPU LOCAL_RANK, with the ranks' NCCL communicator.
+std::unique_ptr<Trainer> makeGpuTrainer(const plan::Plan &plan, const Ranks &ranks,
+                                        std::string &error);
 
 /// @nll with `params` (compiled and uploaded here; the scorer owns its
 /// executor).

@@ -7,7 +7,7 @@ namespace {
 const char *kNoCuda = "this golfc was built without the CUDA runtime (no CUDA toolkit at build time)";
 } // namespace
 
-std::unique_ptr<Trainer> makeGpuTrainer(const plan::Plan &, std::string &error) {
+std::unique_ptr<Trainer> makeGpuTrainer(const plan::Plan &, const Ranks &, std::string &error) {
   error = kNoCuda;
   return nullptr;
 }

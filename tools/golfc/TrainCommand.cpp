@@ -5,18 +5,21 @@
 // checkpoints that resume bit for bit (on the CPU), a progress line, a JSON
 // log and a summary. The step itself (gradients, clipping, optimizers,
 // weight averaging) runs on a Trainer: the CPU reference executor or the
-// GPU (Trainer.h).
+// GPU (Trainer.h). Data-parallel runs (--gpus N, or torchrun's variables)
+// run this loop on every rank (Distributed.h).
 //
 //===----------------------------------------------------------------------===//
 #include "TrainCommand.h"
 #include "Args.h"
 #include "Compile.h"
+#include "Distributed.h"
 #include "Evaluate.h"
 #include "Gpu.h"
 #include "Flops.h"
 #include "Trainer.h"
 
 #include "runtime/data/TokenStream.h"
+#include "runtime/dist/World.h"
 #include "runtime/support/Files.h"
 #include "runtime/support/Npy.h"
 #include "runtime/train/Averaging.h"
@@ -48,6 +51,15 @@ writes RUN_DIR/{log.jsonl, summary.txt, checkpoint.ckpt, plan.json}.
 options:
   --device=auto|gpu|cpu where to train (default auto: the GPU if golfc was
                         built with CUDA and one is usable, else the CPU)
+  --gpus=N              data-parallel on N GPUs of this host: starts N ranks of
+                        golfc, one per GPU, and supervises them (a rank that
+                        fails stops the others). The step keeps the train
+                        section's tokens_per_step: each rank accumulates
+                        1/N of it. Under torchrun (RANK, WORLD_SIZE,
+                        LOCAL_RANK, MASTER_ADDR, MASTER_PORT set) golfc is a
+                        rank already, on any number of hosts.
+  --ranks=N             the same with --device as given: --device=cpu --ranks=2
+                        runs two CPU ranks (the data-parallel logic without a GPU)
   --set NAME=VALUE      override a top-level hyperparameter (repeatable)
   --batch=N             sequences per micro-batch (default: the train section's)
   --eval-batch=N        sequences per evaluation batch (default: the eval section's)
@@ -87,6 +99,7 @@ struct Options {
               tokenizer = kDefaultTokenizer;
   std::string runDir, resume, dumpStep, saveInit;
   std::string device = "auto";
+  int ranks = 0; // --gpus / --ranks
 };
 
 int usage(const llvm::Twine &msg) {
@@ -119,6 +132,17 @@ std::optional<int> parse(int argc, char **argv, Options &o) {
       if (auto e = count(o.logEvery, *v, "--log-every")) return e;
     } else if (auto v = args.value("--checkpoint-every")) {
       if (auto e = count(o.checkpointEvery, *v, "--checkpoint-every")) return e;
+    } else if (auto v = args.value("--gpus")) {
+      std::optional<int64_t> n = positiveInt(*v);
+      if (!n || *n > 1024)
+        return usage("--gpus expects a number of GPUs");
+      o.ranks = int(*n);
+      o.device = "gpu";
+    } else if (auto v = args.value("--ranks")) {
+      std::optional<int64_t> n = positiveInt(*v);
+      if (!n || *n > 1024)
+        return usage("--ranks expects a number of processes");
+      o.ranks = int(*n);
     } else if (auto v = args.value("--val-tokens")) {
       if (auto e = count(o.valTokens, *v, "--val-tokens")) return e;
     } else if (auto v = args.value("--wallclock")) {
@@ -165,7 +189,8 @@ std::string duration(double seconds) {
   return buf;
 }
 
-/// The run's JSON log: one object per line, flushed as written.
+/// The run's JSON log: one object per line, flushed as written (by rank 0;
+/// a log never opened writes nothing).
 class JsonLog {
 public:
   bool open(const std::string &path, bool append, std::string &error) {
@@ -177,6 +202,8 @@ public:
     return !ec;
   }
   void write(const plan::Json &j) {
+    if (!os_)
+      return;
     *os_ << j.dump() << "\n";
     os_->flush();
   }
@@ -256,6 +283,26 @@ int runTrainCommand(int argc, char **argv) {
   Options o;
   if (auto code = parse(argc, argv, o))
     return *code;
+  std::string error;
+  std::optional<dist::World> world = dist::worldFromEnvironment(error);
+  if (!world)
+    return fail(error);
+  if (o.ranks > 1 && !world->distributed())
+    return launchRanks(o.ranks, argc, argv);
+  if (o.ranks > 0 && world->distributed() && o.ranks != world->size)
+    return fail("--gpus/--ranks " + std::to_string(o.ranks) + " but WORLD_SIZE is " +
+                std::to_string(world->size));
+  std::unique_ptr<dist::HostGroup> group;
+  if (world->distributed()) {
+    if (!o.dumpStep.empty())
+      return fail("--dump-step runs in one process, not as a rank of several");
+    if (o.device == "auto")
+      o.device = "gpu"; // ranks must agree; --device=cpu for CPU ranks
+    if (!(group = joinRanks(*world, error)))
+      return fail(error);
+  }
+  const Ranks ranks{*world, group.get()};
+  const bool leader = world->leader();
   o.compile.differentiate = o.compile.buildPlan = true;
   CompileResult compiled;
   if (int code = compileOrReadPlan(o.compile, compiled, "train"))
@@ -273,11 +320,12 @@ int runTrainCommand(int argc, char **argv) {
     p.train["wallclock"] = *o.wallclock;
   if (o.runDir.empty())
     o.runDir = "runs/" + p.model;
-  if (std::error_code ec = llvm::sys::fs::create_directories(o.runDir))
-    return fail("cannot create " + o.runDir + ": " + ec.message());
-  std::string error;
-  if (!writeFileAtomic(o.runDir + "/plan.json", plan::serializePlan(p), error))
-    return fail(error);
+  if (leader) {
+    if (std::error_code ec = llvm::sys::fs::create_directories(o.runDir))
+      return fail("cannot create " + o.runDir + ": " + ec.message());
+    if (!writeFileAtomic(o.runDir + "/plan.json", plan::serializePlan(p), error))
+      return fail(error);
+  }
 
   auto schedule = train::Schedule::create(p.train, error);
   if (!schedule)
@@ -287,12 +335,18 @@ int runTrainCommand(int argc, char **argv) {
   bool haveQat = p.function("loss_qat_grad") != nullptr;
 
   // Shapes: the micro-batch is @loss_grad's argument; a step accumulates
-  // tokens_per_step / (micro-batch tokens) of them on this one process.
+  // tokens_per_step / (ranks x micro-batch tokens) of them on each rank.
   const plan::Function *grad = p.function("loss_grad");
   const std::vector<int64_t> &idShape = p.values[grad->args[0]].shape;
   int64_t micro = idShape[0], seqLen = idShape[1];
   int64_t tokensPerStep = p.train.value("tokens_per_step", int64_t(0));
-  int64_t accumulation = std::max<int64_t>(1, tokensPerStep / (micro * seqLen));
+  const int64_t rankTokens = micro * seqLen * world->size;
+  if (world->distributed() && tokensPerStep % rankTokens != 0)
+    return fail("tokens_per_step " + std::to_string(tokensPerStep) + " is not a multiple of " +
+                std::to_string(world->size) + " ranks x " + std::to_string(micro * seqLen) +
+                " micro-batch tokens (change --batch or the number of ranks)");
+  int64_t accumulation = std::max<int64_t>(1, tokensPerStep / rankTokens);
+  const int rank = world->rank, worldSize = world->size;
   int64_t vocab = planVocab(p);
 
   auto stream = data::TokenStream::open(o.trainData, error, vocab);
@@ -322,14 +376,14 @@ int runTrainCommand(int argc, char **argv) {
     // The loader is deterministic: replaying its batches restores its place.
     data::Batch skipped;
     for (int64_t i = 0; i < step * accumulation; ++i)
-      if (!loader.nextBatch(micro * seqLen, 0, 1, skipped, error))
+      if (!loader.nextBatch(micro * seqLen, rank, worldSize, skipped, error))
         return fail(error);
   } else {
     train::InitOptions initOptions;
     initOptions.trainTokens = &head;
     if (!train::initParams(p, init.params, error, initOptions))
       return fail(error);
-    if (!o.saveInit.empty()) {
+    if (!o.saveInit.empty() && leader) {
       if (std::error_code ec = llvm::sys::fs::create_directories(o.saveInit))
         return fail("cannot create " + o.saveInit + ": " + ec.message());
       for (const auto &[name, t] : init.params)
@@ -362,33 +416,37 @@ int runTrainCommand(int argc, char **argv) {
 
   std::unique_ptr<Trainer> trainer;
   if (o.device != "cpu") {
-    trainer = makeGpuTrainer(p, error);
+    trainer = makeGpuTrainer(p, ranks, error);
     if (!trainer && o.device == "gpu")
       return fail("--device=gpu: " + error);
     if (!trainer)
       llvm::errs() << "golfc train: training on the CPU reference executor: " << error << "\n";
   }
   const bool onCpu = !trainer;
-  if (onCpu && !(trainer = makeCpuTrainer(p, error)))
+  if (onCpu && !(trainer = makeCpuTrainer(p, ranks, error)))
     return fail(error);
   if (!trainer->start(init, resumed, error))
     return fail(error);
   init = {};
 
   JsonLog log;
-  if (!log.open(o.runDir + "/log.jsonl", resumed, error))
+  if (leader && !log.open(o.runDir + "/log.jsonl", resumed, error))
     return fail(error);
+  // Progress and summaries come from rank 0; the others speak only to fail.
+  llvm::raw_ostream &say = leader ? llvm::errs() : llvm::nulls();
   int64_t logEvery = o.logEvery.value_or(p.train.value("log_every", int64_t(50)));
   int64_t valEvery = p.train.value("val_every", int64_t(0));
   int64_t total = p.train.value("iterations", int64_t(0));
   const double flopsPerToken = trainFlopsPerToken(p);
   log.write({{"event", "start"}, {"model", p.model}, {"fingerprint", fingerprint},
              {"step", step}, {"micro_batch", micro}, {"seq_len", seqLen},
-             {"accumulation", accumulation}, {"executor", trainer->describe()},
+             {"accumulation", accumulation}, {"ranks", worldSize},
+             {"executor", trainer->describe()},
              {"flops_per_token", flopsPerToken}, {"unigram_entropy", entropy}});
-  llvm::errs() << "golfc train: " << p.model << ", " << p.params.size() << " parameter tensors, "
-               << accumulation << " x " << micro << " x " << seqLen << " tokens per step, "
-               << total << " steps max, " << trainer->describe() << "\n";
+  say << "golfc train: " << p.model << ", " << p.params.size() << " parameter tensors, "
+      << (worldSize > 1 ? std::to_string(worldSize) + " ranks x " : std::string()) << accumulation
+      << " x " << micro << " x " << seqLen << " tokens per step, " << total << " steps max, "
+      << trainer->describe() << "\n";
 
   // Validation data is optional for a training run: without it the run
   // says so and reports no val_bpb.
@@ -397,7 +455,7 @@ int runTrainCommand(int argc, char **argv) {
     std::string valError;
     val = loadValidation(o.valData, o.tokenizer, vocab, o.valTokens, valError);
     if (!val)
-      llvm::errs() << "golfc train: warning: no validation (" << valError << ")\n";
+      say << "golfc train: warning: no validation (" << valError << ")\n";
   }
   auto validate = [&](const cpu::ParamStore *weights, const char *what) -> std::optional<EvalResult> {
     if (!val)
@@ -405,14 +463,16 @@ int runTrainCommand(int argc, char **argv) {
     auto r = trainer->evaluate(weights, *val, error);
     if (!r)
       return std::nullopt;
-    llvm::errs() << llvm::format("golfc train: %s val_loss %.4f val_bpb %.4f (%.0f targets, %.1f s)\n",
-                                 what, r->valLoss, r->valBpb, r->targets, r->seconds);
+    say << llvm::format("golfc train: %s val_loss %.4f val_bpb %.4f (%.0f targets, %.1f s)\n", what,
+                        r->valLoss, r->valBpb, r->targets, r->seconds);
     log.write({{"event", "eval"}, {"weights", what}, {"step", step}, {"val_loss", r->valLoss},
                {"val_bpb", r->valBpb}, {"targets", r->targets}, {"bytes", r->bytes},
                {"seconds", r->seconds}});
     return r;
   };
   auto checkpoint = [&]() -> bool {
+    if (!leader)
+      return true; // every rank holds the same weights
     auto s = trainer->state(error);
     if (!s)
       return false;
@@ -437,7 +497,7 @@ int runTrainCommand(int argc, char **argv) {
   std::vector<Pending> pending;
   int64_t firstPending = step;
   double lastLoss = NAN, firstLoss = NAN, lastNorm = NAN;
-  const int64_t stepTokens = accumulation * micro * seqLen;
+  const int64_t stepTokens = accumulation * micro * seqLen * worldSize;
   int64_t windowSteps = 0;
   double windowSeconds = 0;
   auto drain = [&]() -> bool {
@@ -479,7 +539,7 @@ int runTrainCommand(int argc, char **argv) {
     data::DistributedTokenLoader primer = loader;
     for (int64_t i = 0; i < priming; ++i) {
       for (data::Batch &batch : batches)
-        if (!primer.nextBatch(micro * seqLen, 0, 1, batch, error))
+        if (!primer.nextBatch(micro * seqLen, rank, worldSize, batch, error))
           return fail(error);
       if (!trainer->step("loss_grad", batches, i, schedule->lrMultiplier(i, 0), error))
         return fail("priming step " + std::to_string(i) + ": " + error);
@@ -487,9 +547,9 @@ int runTrainCommand(int argc, char **argv) {
     if (!trainer->stats(priming - 1, priming, error) || !trainer->start(*saved, true, error))
       return fail(error);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    llvm::errs() << llvm::format("golfc train: priming: %lld steps in %.1f s (compile warm-up; "
-                                 "weights, optimizer state and data restored)\n",
-                                 (long long)priming, seconds);
+    say << llvm::format("golfc train: priming: %lld steps in %.1f s (compile warm-up; "
+                        "weights, optimizer state and data restored)\n",
+                        (long long)priming, seconds);
     log.write({{"event", "priming"}, {"steps", priming}, {"seconds", seconds}});
   }
   int64_t stopAt = o.maxSteps ? step + *o.maxSteps : INT64_MAX;
@@ -498,13 +558,15 @@ int runTrainCommand(int argc, char **argv) {
     double lrMult = schedule->lrMultiplier(step, elapsed);
     bool qatNow = haveQat && schedule->qatActive(lrMult);
     for (data::Batch &batch : batches)
-      if (!loader.nextBatch(micro * seqLen, 0, 1, batch, error))
+      if (!loader.nextBatch(micro * seqLen, rank, worldSize, batch, error))
         return fail(error);
     if (!trainer->step(qatNow ? "loss_qat_grad" : "loss_grad", batches, step, lrMult, error))
       return fail("step " + std::to_string(step) + ": " + error);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     pending.push_back({lrMult, qatNow, seconds});
     elapsed += seconds;
+    if (!ranks.agreeOnClock(elapsed, error))
+      return fail("step " + std::to_string(step) + ": " + error);
     windowSeconds += seconds;
     ++windowSteps;
     ++step;
@@ -519,11 +581,10 @@ int runTrainCommand(int argc, char **argv) {
       double wall = schedule->wallclock();
       if (wall > 0)
         left = std::min(left, std::max(0.0, wall - elapsed));
-      double mfu = rate * flopsPerToken / kH100Bf16Peak;
-      llvm::errs() << llvm::format("step %lld/%lld  loss %.4f  lr x%.3f  grad %.3f  %.0f tok/s  "
-                                   "eta %s%s\n",
-                                   (long long)step, (long long)total, lastLoss, lrMult, lastNorm,
-                                   rate, duration(left).c_str(), qatNow ? "  qat" : "");
+      double mfu = rate * flopsPerToken / (kH100Bf16Peak * worldSize);
+      say << llvm::format("step %lld/%lld  loss %.4f  lr x%.3f  grad %.3f  %.0f tok/s  eta %s%s\n",
+                          (long long)step, (long long)total, lastLoss, lrMult, lastNorm, rate,
+                          duration(left).c_str(), qatNow ? "  qat" : "");
       log.write({{"event", "progress"}, {"step", step}, {"loss", lastLoss},
                  {"tokens_per_s", rate}, {"step_ms", 1e3 * windowSeconds / double(windowSteps)},
                  {"mfu_h100", mfu}, {"elapsed", elapsed}});
@@ -548,6 +609,10 @@ int runTrainCommand(int argc, char **argv) {
   std::optional<EvalResult> result;
   if (val && !(result = validate(&*exported, source)))
     return fail(error);
+  if (!leader) {
+    group->close();
+    return 0;
+  }
 
   std::string summary;
   llvm::raw_string_ostream os(summary);
@@ -560,7 +625,7 @@ int runTrainCommand(int argc, char **argv) {
                      1e3 * elapsed / std::max<double>(1.0, double(step)));
   if (!onCpu)
     os << llvm::format("MFU              %.1f%% of an H100's dense bf16 peak (%.3g FLOPs/token)\n",
-                       100.0 * rate * flopsPerToken / kH100Bf16Peak, flopsPerToken);
+                       100.0 * rate * flopsPerToken / (kH100Bf16Peak * worldSize), flopsPerToken);
   os << llvm::format("train loss       %.4f -> %.4f (unigram entropy of the data %.4f)\n",
                      firstLoss, lastLoss, entropy)
      << "exported weights " << source << "\n";
@@ -586,6 +651,8 @@ int runTrainCommand(int argc, char **argv) {
     end["val_bpb"] = result->valBpb;
   }
   log.write(end);
+  if (group)
+    group->close();
   return 0;
 }
 

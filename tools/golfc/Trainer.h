@@ -8,10 +8,18 @@
 // A GPU step may still be running when step() returns: its loss and
 // gradient norm arrive through stats(), which waits.
 //
+// In a data-parallel run (Ranks, Distributed.h), every rank has a Trainer: each step()
+// gets that rank's micro-batches, and the trainers sum gradients and
+// losses across the ranks (the CPU one through the HostGroup, the GPU one
+// through NCCL), so every rank takes the same step with the same weights.
+// evaluate() splits the windows across the ranks and returns the same
+// result on all of them.
+//
 //===----------------------------------------------------------------------===//
 #ifndef GOLF_TOOLS_GOLFC_TRAINER_H
 #define GOLF_TOOLS_GOLFC_TRAINER_H
 
+#include "Distributed.h"
 #include "Evaluate.h"
 
 #include "runtime/data/TokenStream.h"
@@ -63,7 +71,8 @@ public:
   virtual double deviceGiB() const { return 0; }
 };
 
-std::unique_ptr<Trainer> makeCpuTrainer(const plan::Plan &plan, std::string &error);
+std::unique_ptr<Trainer> makeCpuTrainer(const plan::Plan &plan, const Ranks &ranks,
+                                        std::string &error);
 
 /// Runs `function` (loss_grad or loss_qat_grad) on one micro-batch on the
 /// CPU reference: the loss, and every parameter's gradient by name in

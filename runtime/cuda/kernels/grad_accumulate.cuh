@@ -16,12 +16,12 @@ extern "C" __global__ void golf_grad_accumulate(const golf_mt::Tensor *tensors,
   }
 }
 
-/// The step's loss: the mean of its micro-batches' losses, into the stats
-/// slot of this step. One thread.
+/// The step's loss: the mean of its micro-batches' losses (on every rank),
+/// into scale->loss, which golf_grad_clip files in the step's stats slot.
+/// One thread.
 extern "C" __global__ void golf_loss_accumulate(const float *loss,
                                                 const golf_mt::StepScalars *scalars,
-                                                golf_mt::StepStats *stats, int first) {
-  golf_mt::StepStats &s = stats[scalars->statsSlot];
+                                                golf_mt::GradScale *scale, int first) {
   const double part = double(*loss) / double(scalars->accumulation);
-  s.loss = first ? part : s.loss + part;
+  scale->loss = first ? part : scale->loss + part;
 }

@@ -1,8 +1,8 @@
 //===- grad_norm.cuh - global gradient norm and clipping ------------------===//
 //
 // clip_grad_norm_ over the mean gradient (runtime/train/Gradients.h): the
-// norm of accumulated sums divided by the micro-batch count; coefficient
-// min(maxNorm / (norm + 1e-6), 1) when clipping is on and the norm is
+// norm of accumulated sums divided by the micro-batch count (of all ranks);
+// coefficient min(maxNorm / (norm + 1e-6), 1) when clipping is on and the norm is
 // finite, else 1. Two launches, deterministic: per-chunk partial sums of
 // squares in double, then one block sums them in a fixed order. The
 // optimizers read the result (GradScale) instead of rescaling gradients.
@@ -40,5 +40,6 @@ extern "C" __global__ void golf_grad_clip(const double *partials, int count,
     coef = fmin(scalars->maxNorm / (norm + 1e-6), 1.0);
   scale->inv = 1.0 / k;
   scale->coef = coef;
+  stats[scalars->statsSlot].loss = scale->loss;
   stats[scalars->statsSlot].gradNorm = norm;
 }

@@ -64,13 +64,16 @@ struct StepScalars {
   double emaDecay;
   int emaActive;    // this step updates the EMA shadow
   int statsSlot;    // where this step's loss and gradient norm go
-  int accumulation; // micro-batches per step
+  int accumulation; // micro-batches per step, over all ranks
   int pad;
 };
 
-/// Written by the device: the factor from accumulated gradients to the
-/// clipped mean (1 / accumulation, then the clip coefficient).
+/// Written by the device: the step's mean loss (summed over the ranks of a
+/// data-parallel run before the clip kernel reads it) and the factor from
+/// accumulated gradients to the clipped mean (1 / micro-batches, then the
+/// clip coefficient).
 struct GradScale {
+  double loss;
   double inv;
   double coef;
 };

@@ -11,6 +11,7 @@
 #include "GpuTest.h"
 
 #include "runtime/cuda/DeviceOptimizers.h"
+#include "runtime/cuda/Nccl.h"
 #include "runtime/cuda/Error.h"
 #include "runtime/cuda/HostTensor.h"
 #include "runtime/cuda/Nvrtc.h"
@@ -86,7 +87,10 @@ cpu::Tensor minus(const cpu::Tensor &a, const cpu::Tensor &b) {
   return cpu::Tensor::fromDoubles(plan::DType::F64, a.shape(), x);
 }
 
-void compareWithCpu(bool bf16) {
+/// Three steps of the GPU optimizers against the CPU ones; with `nccl`, as
+/// the only rank of an NCCL communicator (the Parallel Muon path: its
+/// share, its all-gather).
+void compareWithCpu(bool bf16, bool nccl = false) {
   plan::Plan plan = optimizerPlan();
   std::mt19937_64 rng(7);
   cpu::ParamStore cpuParams;
@@ -103,13 +107,16 @@ void compareWithCpu(bool bf16) {
     gradPtrs[p.name] = grads[p.name].as<float>();
   }
   const cpu::ParamStore start = cpuParams;
-  DeviceOptimizers gpu(plan, paramPtrs, gradPtrs, bf16);
+  std::unique_ptr<NcclComm> comm;
+  if (nccl)
+    comm = std::make_unique<NcclComm>(NcclComm::newId(), 0, 1);
+  DeviceOptimizers gpu(plan, paramPtrs, gradPtrs, bf16, comm.get());
   std::string error;
   auto cpuOpt = train::Optimizers::create(plan, error);
   ASSERT_TRUE(cpuOpt) << error;
   TrainKernels kernels = TrainKernels::load(test::gpu()->arch(), "");
   DeviceBuffer scalars(sizeof(golf_mt::StepScalars)), scale(sizeof(golf_mt::GradScale));
-  const golf_mt::GradScale unit{1.0, 1.0};
+  const golf_mt::GradScale unit{0.0, 1.0, 1.0};
   copyToDevice(scale.data(), &unit, sizeof unit);
   for (int64_t step = 0; step < 3; ++step) {
     cpu::ParamStore g;
@@ -181,6 +188,11 @@ TEST(DeviceOptimizers, MatchCpuWithFp32NewtonSchulz) {
 TEST(DeviceOptimizers, MatchCpuWithBf16NewtonSchulz) {
   GOLF_REQUIRE_GPU();
   compareWithCpu(true);
+}
+
+TEST(DeviceOptimizers, MatchCpuAsOneNcclRank) {
+  GOLF_REQUIRE_GPU();
+  compareWithCpu(false, true);
 }
 
 TEST(DeviceOptimizers, RefusesForeignState) {
