@@ -190,7 +190,7 @@ MaybeValue Elaborator::callBuiltin(const std::string &name, std::vector<CallArg>
       {"relu", "golf.relu"}, {"square", "golf.square"}, {"sqrt", "golf.sqrt"},
       {"rsqrt", "golf.rsqrt"}, {"exp", "golf.exp"}, {"log", "golf.log"},
       {"tanh", "golf.tanh"}, {"sigmoid", "golf.sigmoid"}, {"abs", "golf.abs"},
-      {"round", "golf.round"}};
+      {"round", "golf.round"}, {"stop_gradient", "golf.stop_gradient"}};
   for (auto [fn, op] : kUnary) {
     if (name != fn)
       continue;

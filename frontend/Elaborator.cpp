@@ -92,7 +92,7 @@ Elaborator::Elaborator(mlir::MLIRContext &ctx, mlir::ModuleOp module, Diagnostic
       overrides_(overrides) {
   for (const char *name :
        {"rms_norm", "rope", "attention", "softcap", "cross_entropy", "relu", "square",
-        "sqrt", "rsqrt", "exp", "log", "tanh", "sigmoid", "abs", "round", "leaky_relu",
+        "sqrt", "rsqrt", "exp", "log", "tanh", "sigmoid", "abs", "round", "stop_gradient", "leaky_relu",
         "clamp", "split_heads", "merge_heads", "reshape", "transpose", "concat", "shift",
         "bigram_hash", "sum", "mean", "max", "min", "maximum", "minimum", "select",
         "fake_quant", "broadcast", "cast", "float", "int", "len", "enumerate", "range"})

@@ -140,6 +140,8 @@ def Golf_SquareOp : Golf_UnaryOp<"square", "x*x">;
 def Golf_SqrtOp : Golf_UnaryOp<"sqrt", "the square root">;
 def Golf_RsqrtOp : Golf_UnaryOp<"rsqrt", "the reciprocal square root 1/sqrt(x)">;
 def Golf_AbsOp : Golf_UnaryOp<"abs", "the absolute value">;
+def Golf_StopGradientOp : Golf_UnaryOp<"stop_gradient",
+    "the identity, with a zero gradient (autodiff treats the value as a constant)">;
 def Golf_RoundOp : Golf_UnaryOp<"round",
     "round-half-to-even (gradient passes straight through, as for STE)">;
 

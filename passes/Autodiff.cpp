@@ -158,6 +158,7 @@ LogicalResult GradientBuilder::backprop(Operation *op) {
         return success();
       })
       .Case([&](NegOp o) { accumulate(o.getInput(), neg(dy)); return success(); })
+      .Case([&](StopGradientOp) { return success(); })
       .Case([&](ExpOp o) { accumulate(o.getInput(), mul(dy, y)); return success(); })
       .Case([&](LogOp o) { accumulate(o.getInput(), div(dy, o.getInput())); return success(); })
       .Case([&](TanhOp o) {

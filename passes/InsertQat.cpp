@@ -16,9 +16,6 @@ namespace mlir::golf {
 #define GEN_PASS_DEF_GOLFINSERTQAT
 #include "passes/Passes.h.inc"
 
-namespace {
-
-/// The bit width the export gives `param`, or nothing if it stays float.
 std::optional<int64_t> exportBits(ParamOp param, DictionaryAttr exp) {
   auto type = param.getTensorType();
   int64_t passthrough = 65536;
@@ -43,21 +40,33 @@ std::optional<int64_t> exportBits(ParamOp param, DictionaryAttr exp) {
   return fallback;
 }
 
+FailureOr<LateTraining> lateTraining(ModuleOp module, StringRef name, StringRef pass) {
+  LateTraining t;
+  auto train = module->getAttrOfType<DictionaryAttr>("golf.train");
+  t.directive = train ? train.getAs<DictionaryAttr>(name) : DictionaryAttr();
+  if (!t.directive)
+    return t;
+  t.loss = module.lookupSymbol<func::FuncOp>("loss");
+  if (!t.loss)
+    return module.emitError(pass + " needs a @loss function");
+  t.exportSection = module->getAttrOfType<DictionaryAttr>("golf.export");
+  if (!t.exportSection)
+    t.exportSection = DictionaryAttr::get(module.getContext());
+  return t;
+}
+
+namespace {
+
 struct InsertQat : impl::GolfInsertQatBase<InsertQat> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto train = module->getAttrOfType<DictionaryAttr>("golf.train");
-    auto qat = train ? train.getAs<DictionaryAttr>("qat") : DictionaryAttr();
+    FailureOr<LateTraining> late = lateTraining(module, "qat", "golf-insert-qat");
+    if (failed(late))
+      return signalPassFailure();
+    DictionaryAttr qat = late->directive, exp = late->exportSection;
+    func::FuncOp loss = late->loss;
     if (!qat)
       return;
-    auto loss = module.lookupSymbol<func::FuncOp>("loss");
-    if (!loss) {
-      module.emitError("golf-insert-qat needs a @loss function");
-      return signalPassFailure();
-    }
-    auto exp = module->getAttrOfType<DictionaryAttr>("golf.export");
-    if (!exp)
-      exp = DictionaryAttr::get(module.getContext());
     std::optional<int64_t> forcedBits;
     if (auto b = qat.getAs<IntegerAttr>("bits"))
       forcedBits = b.getInt();

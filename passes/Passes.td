@@ -65,6 +65,37 @@ def GolfInsertQat : Pass<"golf-insert-qat", "::mlir::ModuleOp"> {
   }];
 }
 
+def GolfInsertCrownQ : Pass<"golf-insert-crown-q", "::mlir::ModuleOp"> {
+  let summary = "Builds the loss functions with CROWN-Q's quantization-noise penalty";
+  let description = [{
+    When the train section has a `crown_q` directive, clones `@loss` into
+    `@loss_crownq` (and `@loss_qat`, if golf-insert-qat made one, into
+    `@loss_qat_crownq`) with the penalty of pgolf-spec §4.19 added to the
+    returned loss:
+
+      weight * mean over W of mean_r( mean_j(W[r, j]^2) * d_r^2 / 12 ),
+      d_r = max_j |W[r, j]| / 15, held constant (golf.stop_gradient),
+
+    over the matrices the export quantizes (golf-insert-qat's rule). The
+    trainer takes the `_crownq` functions while the directive is on (during
+    warmdown, or always): static graphs instead of a runtime switch.
+
+    Without a crown_q directive the pass does nothing.
+
+    Example, for one quantized `@w : tensor<4x8xf32>` and weight 0.01:
+    ```mlir
+    %w = golf.param_ref @w : tensor<4x8xf32>
+    %sq = golf.square %w : tensor<4x8xf32>
+    %ms = golf.reduce_mean %sq {axis = 1 : i64} : tensor<4x8xf32> -> tensor<4xf32>
+    %a = golf.abs %w : tensor<4x8xf32>
+    %mx = golf.reduce_max %a {axis = 1 : i64} : tensor<4x8xf32> -> tensor<4xf32>
+    %d = golf.stop_gradient %mx : tensor<4xf32>
+    ...
+    %loss2 = golf.add %loss, %penalty : tensor<f32>, tensor<f32> -> tensor<f32>
+    ```
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Precision
 //===----------------------------------------------------------------------===//

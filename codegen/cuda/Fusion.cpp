@@ -13,7 +13,7 @@ namespace {
 const char *const kElementwise[] = {
     "cast", "neg",  "exp",   "log",   "tanh", "sigmoid",    "relu",  "square", "sqrt",
     "rsqrt", "abs", "round", "leaky_relu", "clamp", "add", "sub", "mul", "div", "max",
-    "min", "pow", "cmp", "select", "softcap"};
+    "min", "pow", "cmp", "select", "softcap", "stop_gradient"};
 /// Pointwise ops that move, gather or generate elements.
 const char *const kLayout[] = {"broadcast", "transpose", "split_heads", "merge_heads", "slice",
                                "concat",    "shift",     "pad",         "rope",        "embedding",

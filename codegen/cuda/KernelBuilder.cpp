@@ -465,7 +465,8 @@ std::string KernelBuilder::pointwise(const plan::Op &op, int v, const Index &idx
       {"relu", "((#) > 0.0f || isnan(#) ? (#) : 0.0f)"},
       {"square", "(#) * (#)"},  {"sqrt", "sqrtf(#)"},
       {"rsqrt", "1.0f / sqrtf(#)"}, {"abs", "fabsf(#)"},
-      {"round", "rintf(#)"},    {"cast", "(#)"}};
+      {"round", "rintf(#)"},    {"cast", "(#)"},
+      {"stop_gradient", "(#)"}};
   if (auto it = unary.find(k); it != unary.end()) {
     std::string x = operand(0), e = it->second;
     for (size_t at; (at = e.find('#')) != std::string::npos;)

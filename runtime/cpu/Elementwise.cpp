@@ -34,6 +34,7 @@ template <class F> void mapUnary(KernelCtx &ctx, F f) {
 template <double (*F)(double)> void unaryKernel(KernelCtx &ctx) { mapUnary(ctx, F); }
 
 double neg(double x) { return -x; }
+double identity(double x) { return x; }
 double exp_(double x) { return std::exp(x); }
 double log_(double x) { return std::log(x); }
 double tanh_(double x) { return std::tanh(x); }
@@ -158,6 +159,7 @@ void select(KernelCtx &ctx) {
 void addElementwiseKernels(std::vector<KernelDef> &defs) {
   auto unary = [&](const char *kind, KernelFn fn) { defs.push_back({kind, 1, 1, 1, {}, fn}); };
   unary("neg", unaryKernel<neg>);
+  unary("stop_gradient", unaryKernel<identity>);
   unary("exp", unaryKernel<exp_>);
   unary("log", unaryKernel<log_>);
   unary("tanh", unaryKernel<tanh_>);

@@ -24,15 +24,19 @@ namespace {
 
 const char *kUsage = R"(usage: golfc check-grad FILE [--set NAME=VALUE]... [--batch=N] [--eval-batch=N]
                          [--samples=N] [--tolerance=T] [--seed=N] [--step=H]
+                         [--function=F]
 
-Compiles FILE, runs @loss_grad in float64 on the CPU executor with random
-weights (normal, std 0.5) and random tokens, and compares each parameter's
-gradient with fourth-order central differences of @loss at N sampled coordinates
+Compiles FILE, runs @F_grad (default F = loss; loss_crownq, say) in float64 on
+the CPU executor with random weights (normal, std 0.5) and random tokens, and
+compares each parameter's gradient with fourth-order central differences of
+@F at N sampled coordinates
 (default 8), step H x max(1, |w|) (default 1e-4). Prints the worst relative
 error per parameter; exits 1 if any exceeds T (default 1e-6). An error that
 does not move when H changes is the gradient's, not the difference quotient's.
 The program is compiled with autocast off: differences of bf16-rounded products
-measure the rounding, not the gradient.
+measure the rounding, not the gradient. A function with golf.stop_gradient
+differs from its differences where the held value depends on the sampled
+weight (CROWN-Q's row maxima), and one with golf.fake_quant everywhere.
 )";
 
 } // namespace
@@ -40,6 +44,7 @@ measure the rounding, not the gradient.
 int runCheckGradCommand(int argc, char **argv) {
   int samples = 8;
   double step = 1e-4;
+  std::string function = "loss";
   CheckArgs a;
   a.tolerance = 1e-6;
   a.request.lower.autocast = "off";
@@ -47,6 +52,10 @@ int runCheckGradCommand(int argc, char **argv) {
     if (auto v = args.value("--samples")) {
       if (v->getAsInteger(10, samples) || samples <= 0)
         error = "--samples expects a positive integer";
+      return true;
+    }
+    if (auto v = args.value("--function")) {
+      function = v->str();
       return true;
     }
     if (auto v = args.value("--step")) {
@@ -69,29 +78,37 @@ int runCheckGradCommand(int argc, char **argv) {
     return 1;
   }
 
+  const std::string gradFunction = function + "_grad";
+  if (!p.function(function) || !p.function(gradFunction)) {
+    llvm::errs() << "golfc check-grad: the plan has no @" << function << " and @" << gradFunction
+                 << "\n";
+    return 1;
+  }
   std::mt19937_64 rng(seed);
   cpu::ParamStore params = randomParams(p, 0.5, cpu::Storage::F64, rng);
-  std::vector<cpu::Tensor> inputs = randomTokens(p, *p.function("loss_grad"), rng);
+  std::vector<cpu::Tensor> inputs = randomTokens(p, *p.function(gradFunction), rng);
   auto lossAt = [&]() -> std::optional<double> {
-    auto out = ex->run("loss", inputs, params, error);
+    auto out = ex->run(function, inputs, params, error);
     return out ? std::optional<double>((*out)[0].get(0)) : std::nullopt;
   };
-  auto grads = ex->run("loss_grad", inputs, params, error);
+  auto grads = ex->run(gradFunction, inputs, params, error);
   if (!grads) {
     llvm::errs() << "golfc check-grad: " << error << "\n";
     return 1;
   }
-  // @loss_grad recomputes the forward pass; it must give @loss's value.
+  // The gradient function recomputes the forward pass; it must give the
+  // function's value.
   auto plain = lossAt();
   if (!plain) {
     llvm::errs() << "golfc check-grad: " << error << "\n";
     return 1;
   }
   double gradLoss = (*grads)[0].get(0);
-  llvm::outs() << "loss " << llvm::format("%.12g", *plain) << " (@loss_grad: "
+  llvm::outs() << "loss " << llvm::format("%.12g", *plain) << " (@" << gradFunction << ": "
                << llvm::format("%.12g", gradLoss) << ")\n";
   if (std::fabs(gradLoss - *plain) > 1e-12 * std::max(1.0, std::fabs(*plain))) {
-    llvm::outs() << "the losses of @loss and @loss_grad differ\n0 passed, 1 failed\n";
+    llvm::outs() << "the losses of @" << function << " and @" << gradFunction
+                 << " differ\n0 passed, 1 failed\n";
     return 1;
   }
   llvm::outs() << llvm::left_justify("parameter", 28) << llvm::right_justify("samples", 8)

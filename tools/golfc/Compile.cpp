@@ -115,14 +115,21 @@ int compileModel(const CompileRequest &request, CompileResult &result) {
 
   if (!request.differentiate && !request.buildPlan && dir.empty())
     return 0;
-  bool qat = false;
-  if (auto train = (*module)->getAttrOfType<mlir::DictionaryAttr>("golf.train"))
+  bool qat = false, crownQ = false;
+  if (auto train = (*module)->getAttrOfType<mlir::DictionaryAttr>("golf.train")) {
     qat = bool(train.get("qat"));
+    crownQ = bool(train.get("crown_q"));
+  }
   if (!run([&](mlir::PassManager &pm) {
         pm.addPass(mlir::golf::createGolfInsertQat());
+        pm.addPass(mlir::golf::createGolfInsertCrownQ());
         std::vector<std::string> functions{"loss"};
         if (qat)
           functions.push_back("loss_qat");
+        if (crownQ)
+          functions.push_back("loss_crownq");
+        if (qat && crownQ)
+          functions.push_back("loss_qat_crownq");
         mlir::golf::GolfAutodiffOptions options;
         options.functions = functions;
         pm.addPass(mlir::golf::createGolfAutodiff(options));

@@ -326,8 +326,9 @@ std::unique_ptr<Trainer> makeGpuTrainer(const plan::Plan &plan, const Ranks &ran
       comm = joinNccl(ranks);
     cuda::ExecutorOptions options;
     options.functions = {"loss_grad", "nll"};
-    if (plan.function("loss_qat_grad"))
-      options.functions.push_back("loss_qat_grad");
+    for (const char *late : {"loss_qat_grad", "loss_crownq_grad", "loss_qat_crownq_grad"})
+      if (plan.function(late))
+        options.functions.push_back(late);
     cuda::CompileReport report;
     auto t0 = std::chrono::steady_clock::now();
     auto ex = cuda::Executor::create(plan, *device, options, report);

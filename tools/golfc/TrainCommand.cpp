@@ -333,6 +333,9 @@ int runTrainCommand(int argc, char **argv) {
   // Late QAT: golf-insert-qat built @loss_qat_grad; steps whose LR
   // multiplier is below the qat threshold run it instead of @loss_grad.
   bool haveQat = p.function("loss_qat_grad") != nullptr;
+  // CROWN-Q: golf-insert-crown-q built @loss_crownq_grad (and
+  // @loss_qat_crownq_grad); steps where the crown_q directive is on run it.
+  bool haveCrownQ = p.function("loss_crownq_grad") != nullptr;
 
   // Shapes: the micro-batch is @loss_grad's argument; a step accumulates
   // tokens_per_step / (ranks x micro-batch tokens) of them on each rank.
@@ -491,7 +494,7 @@ int runTrainCommand(int argc, char **argv) {
   // only when asked, at log steps (and at least every 1024 steps).
   struct Pending {
     double lrMult;
-    bool qat;
+    bool qat, crownQ;
     double seconds; // the host's time in step(): GPU steps overlap, two in flight
   };
   std::vector<Pending> pending;
@@ -518,6 +521,7 @@ int runTrainCommand(int argc, char **argv) {
       lastNorm = s.gradNorm;
       log.write({{"event", "step"}, {"step", at + 1}, {"loss", s.loss}, {"lr_mult", pending[i].lrMult},
                  {"grad_norm", s.gradNorm}, {"qat", pending[i].qat},
+                 {"crown_q", pending[i].crownQ},
                  {"step_ms", 1e3 * pending[i].seconds}});
     }
     firstPending += int64_t(pending.size());
@@ -557,13 +561,16 @@ int runTrainCommand(int argc, char **argv) {
     auto t0 = std::chrono::steady_clock::now();
     double lrMult = schedule->lrMultiplier(step, elapsed);
     bool qatNow = haveQat && schedule->qatActive(lrMult);
+    bool crownQNow = haveCrownQ && schedule->crownQActive(lrMult);
+    const std::string function = std::string("loss") + (qatNow ? "_qat" : "") +
+                                 (crownQNow ? "_crownq" : "") + "_grad";
     for (data::Batch &batch : batches)
       if (!loader.nextBatch(micro * seqLen, rank, worldSize, batch, error))
         return fail(error);
-    if (!trainer->step(qatNow ? "loss_qat_grad" : "loss_grad", batches, step, lrMult, error))
+    if (!trainer->step(function, batches, step, lrMult, error))
       return fail("step " + std::to_string(step) + ": " + error);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    pending.push_back({lrMult, qatNow, seconds});
+    pending.push_back({lrMult, qatNow, crownQNow, seconds});
     elapsed += seconds;
     if (!ranks.agreeOnClock(elapsed, error))
       return fail("step " + std::to_string(step) + ": " + error);
@@ -584,7 +591,8 @@ int runTrainCommand(int argc, char **argv) {
       double mfu = rate * flopsPerToken / (kH100Bf16Peak * worldSize);
       say << llvm::format("step %lld/%lld  loss %.4f  lr x%.3f  grad %.3f  %.0f tok/s  eta %s%s\n",
                           (long long)step, (long long)total, lastLoss, lrMult, lastNorm, rate,
-                          duration(left).c_str(), qatNow ? "  qat" : "");
+                          duration(left).c_str(),
+                          qatNow ? (crownQNow ? "  qat crown_q" : "  qat") : crownQNow ? "  crown_q" : "");
       log.write({{"event", "progress"}, {"step", step}, {"loss", lastLoss},
                  {"tokens_per_s", rate}, {"step_ms", 1e3 * windowSeconds / double(windowSteps)},
                  {"mfu_h100", mfu}, {"elapsed", elapsed}});

@@ -25,6 +25,7 @@ TEST(Elementwise, UnaryOps) {
       {"sqrt", [](double v) { return std::sqrt(v); }, true},
       {"rsqrt", [](double v) { return 1 / std::sqrt(v); }, true},
       {"abs", [](double v) { return std::fabs(v); }, false},
+      {"stop_gradient", [](double v) { return v; }, false},
   };
   for (const Case &c : cases) {
     const Tensor &in = c.positive ? pos : x;
