@@ -28,7 +28,7 @@ echo "== 1. parity: tiny, fp32, 1 GPU x 2 micro-batches vs 2 ranks x 1"
 tiny=(examples/tiny.golf --autocast=off --batch=8 --iterations "$STEPS_TINY" --val-tokens 65536
       --log-every 5 "${data[@]}")
 $GOLFC train "${tiny[@]}" --device=gpu --run-dir "$WORK/tiny-1" > "$WORK/tiny-1.txt" 2>&1
-echo "1 GPU: rc=$?"
+echo "1 GPU: rc=$?"; grep -E "error|train loss|val_bpb" "$WORK/tiny-1.txt" | head -4
 if [ "$GPUS" -ge 2 ]; then
   $GOLFC train "${tiny[@]}" --gpus 2 --run-dir "$WORK/tiny-2" > "$WORK/tiny-2.txt" 2>&1
   echo "--gpus 2: rc=$?"
@@ -66,7 +66,7 @@ for n in 1 2 4 8; do
   timeout 400 $GOLFC train examples/baseline.golf "${flags[@]}" --iterations 20000 --wallclock 0 \
     --max-steps "$STEPS" --val-tokens 65536 "${data[@]}" --log-every 10 --run-dir "$WORK/base-$n" \
     > "$WORK/base-$n.txt" 2>&1
-  echo "$n GPU(s): rc=$?"; grep -E "error|died" "$WORK/base-$n.txt" | head -5
+  echo "$n GPU(s): rc=$?"; grep -E "error|died|executor|train time|GPU memory" "$WORK/base-$n.txt" | head -6
 done
 python3 - "$WORK" "$GPUS" <<'PY'
 import json, sys, os, statistics
