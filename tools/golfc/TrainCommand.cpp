@@ -296,8 +296,10 @@ int runTrainCommand(int argc, char **argv) {
   if (world->distributed()) {
     if (!o.dumpStep.empty())
       return fail("--dump-step runs in one process, not as a rank of several");
+    // Ranks must agree on where they train: auto would let one rank fall
+    // back to the CPU while the others wait for it in NCCL.
     if (o.device == "auto")
-      o.device = "gpu"; // ranks must agree; --device=cpu for CPU ranks
+      o.device = "gpu";
     if (!(group = joinRanks(*world, error)))
       return fail(error);
   }
@@ -420,6 +422,9 @@ int runTrainCommand(int argc, char **argv) {
   std::unique_ptr<Trainer> trainer;
   if (o.device != "cpu") {
     trainer = makeGpuTrainer(p, ranks, error);
+    if (!trainer && world->distributed())
+      return fail("rank " + std::to_string(world->rank) + " trains on GPU " +
+                  std::to_string(world->localRank) + " (--device=cpu for CPU ranks): " + error);
     if (!trainer && o.device == "gpu")
       return fail("--device=gpu: " + error);
     if (!trainer)
