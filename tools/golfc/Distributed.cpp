@@ -38,15 +38,29 @@ int launchRanks(int ranks, int argc, char **argv) {
   return r.exitCode;
 }
 
-std::unique_ptr<dist::HostGroup> joinRanks(const dist::World &world, std::string &error) {
+std::unique_ptr<dist::HostGroup> joinRanks(const dist::World &given, std::string &error) {
   double timeout = 1800;
   if (const char *t = std::getenv("GOLF_DIST_TIMEOUT"))
     timeout = std::atof(t) > 0 ? std::atof(t) : timeout;
+  // torchrun's agent may serve its own store on MASTER_PORT (PyTorch's
+  // TORCHELASTIC_USE_AGENT_STORE); GOLF_DIST_PORT names another port then.
+  dist::World world = given;
+  if (const char *port = std::getenv("GOLF_DIST_PORT")) {
+    world.masterPort = std::atoi(port);
+    if (world.masterPort < 1 || world.masterPort > 65535) {
+      error = std::string("GOLF_DIST_PORT must be a TCP port, got '") + port + "'";
+      return nullptr;
+    }
+  }
   std::unique_ptr<dist::HostGroup> group = dist::HostGroup::connect(world, timeout, error);
-  if (!group)
+  if (!group) {
     error = "rank " + std::to_string(world.rank) + " of " + std::to_string(world.size) +
             ": cannot meet the other ranks at " + world.masterAddr + ":" +
             std::to_string(world.masterPort) + ": " + error;
+    if (world.leader() && std::getenv("TORCHELASTIC_USE_AGENT_STORE") && !std::getenv("GOLF_DIST_PORT"))
+      error += " (under torchrun the agent's store may hold MASTER_PORT: set GOLF_DIST_PORT to a "
+               "free port, the same on every rank)";
+  }
   return group;
 }
 

@@ -40,8 +40,9 @@ struct Ranks {
 /// 0..N-1 and waits; the exit code of the run.
 int launchRanks(int ranks, int argc, char **argv);
 
-/// Meets the other ranks of `world` (seconds to wait: GOLF_DIST_TIMEOUT,
-/// default 1800); null with `error` on failure.
+/// Meets the other ranks of `world` at MASTER_ADDR and MASTER_PORT, or
+/// GOLF_DIST_PORT when set (seconds to wait: GOLF_DIST_TIMEOUT, default
+/// 1800); null with `error` on failure.
 std::unique_ptr<dist::HostGroup> joinRanks(const dist::World &world, std::string &error);
 
 } // namespace golf
