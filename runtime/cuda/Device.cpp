@@ -11,16 +11,21 @@ std::string DeviceInfo::arch() const {
   return "sm_" + std::to_string(major) + std::to_string(minor);
 }
 
-std::optional<DeviceInfo> probeDevice(std::string &why, int ordinal) {
+int deviceCount(std::string &why) {
   int count = 0;
   if (cudaError_t e = cudaGetDeviceCount(&count); e != cudaSuccess) {
     why = "cudaGetDeviceCount: " + describe(e);
-    return std::nullopt;
+    return 0;
   }
-  if (count == 0) {
+  if (count == 0)
     why = "the CUDA driver reports no device";
+  return count;
+}
+
+std::optional<DeviceInfo> probeDevice(std::string &why, int ordinal) {
+  const int count = deviceCount(why);
+  if (count == 0)
     return std::nullopt;
-  }
   if (ordinal >= count) {
     why = "GPU " + std::to_string(ordinal) + " was asked for, but the CUDA driver reports " +
           std::to_string(count) + " device(s)";

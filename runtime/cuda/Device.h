@@ -30,6 +30,9 @@ struct DeviceInfo {
 /// every device prohibited or failing).
 std::optional<DeviceInfo> probeDevice(std::string &why, int ordinal = -1);
 
+/// How many GPUs the driver reports (0, with `why`, when it cannot say).
+int deviceCount(std::string &why);
+
 } // namespace golf::cuda
 
 #endif // GOLF_RUNTIME_CUDA_DEVICE_H

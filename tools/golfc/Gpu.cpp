@@ -198,6 +198,12 @@ private:
   std::unique_ptr<cuda::TrainStep> step_;
 };
 
+} // namespace
+
+int gpuCount(std::string &why) { return cuda::deviceCount(why); }
+
+namespace {
+
 /// The first usable GPU, or GPU `ordinal` (a rank's LOCAL_RANK).
 std::optional<cuda::DeviceInfo> gpu(std::string &error, int ordinal = -1) {
   std::string why;

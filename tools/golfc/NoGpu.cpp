@@ -7,6 +7,11 @@ namespace {
 const char *kNoCuda = "this golfc was built without the CUDA runtime (no CUDA toolkit at build time)";
 } // namespace
 
+int gpuCount(std::string &why) {
+  why = kNoCuda;
+  return 0;
+}
+
 std::unique_ptr<Trainer> makeGpuTrainer(const plan::Plan &, const Ranks &, std::string &error) {
   error = kNoCuda;
   return nullptr;

@@ -287,8 +287,15 @@ int runTrainCommand(int argc, char **argv) {
   std::optional<dist::World> world = dist::worldFromEnvironment(error);
   if (!world)
     return fail(error);
-  if (o.ranks > 1 && !world->distributed())
+  if (o.ranks > 1 && !world->distributed()) {
+    // One line here rather than one per rank from the children.
+    std::string why;
+    const int gpus = o.device == "gpu" ? gpuCount(why) : 0;
+    if (o.device == "gpu" && gpus < o.ranks)
+      return fail(std::to_string(o.ranks) + " ranks need as many GPUs, but this machine has " +
+                  std::to_string(gpus) + (why.empty() ? "" : " (" + why + ")"));
     return launchRanks(o.ranks, argc, argv);
+  }
   if (o.ranks > 0 && world->distributed() && o.ranks != world->size)
     return fail("--gpus/--ranks " + std::to_string(o.ranks) + " but WORLD_SIZE is " +
                 std::to_string(world->size));
