@@ -527,8 +527,14 @@ LogicalResult FakeQuantOp::verify() {
     return emitOpError("bits must be in [2, 8], got ") << getBits();
   if (getMode() != "ste" && getMode() != "soft_round")
     return emitOpError("mode must be 'ste' or 'soft_round', got '") << getMode() << "'";
-  if ((getMode() == "soft_round") != getAlpha().has_value())
+  const bool soft = getMode() == "soft_round";
+  if (getSharpness() && getAlpha())
+    return emitOpError("takes its sharpness from the alpha attribute or the operand, not both");
+  if (soft != (getAlpha().has_value() || bool(getSharpness())))
     return emitOpError("alpha is required for soft_round and only for it");
+  if (auto s = getSharpness())
+    if (auto t = cast<RankedTensorType>(s.getType()); t.getRank() != 0 || !t.getElementType().isF32())
+      return emitOpError("sharpness must be a tensor<f32>, got ") << t;
   if (getType().getRank() < 1)
     return emitOpError("needs rank >= 1 (rows are all axes but the last)");
   return success();

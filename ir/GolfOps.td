@@ -575,24 +575,29 @@ def Golf_AttentionOp : Golf_InferOp<"attention"> {
 // Quantization-aware training
 //===----------------------------------------------------------------------===//
 
-def Golf_FakeQuantOp : Golf_SameTypeOp<"fake_quant"> {
+def Golf_FakeQuantOp : Golf_Op<"fake_quant", [Pure, AllTypesMatch<["input", "result"]>]> {
   let summary = "per-row symmetric quantize-dequantize (QAT)";
   let description = [{
     Rows are all axes but the last. Per row s = max|w| / (2^(bits-1) - 1);
     the forward value is clamp(round(w / s), -2^(bits-1), 2^(bits-1) - 1) * s.
     With mode "ste" the gradient passes straight through; with mode
     "soft_round" round is replaced by the soft-round of sharpness `alpha`,
-    whose derivative is used.
+    whose derivative is used. The sharpness is the `alpha` attribute, or
+    the 0-d f32 `sharpness` operand when it changes during training (the
+    trainer anneals it; golf-insert-qat makes it an argument of @loss_qat).
 
     Example:
     ```mlir
     %wq = golf.fake_quant %w {bits = 6 : i64, mode = "ste"} : tensor<512x512xf32>
+    %ws = golf.fake_quant %w sharpness %a : tensor<f32> {bits = 5 : i64, mode = "soft_round"}
+        : tensor<512x512xf32>
     ```
   }];
-  let arguments = (ins Golf_FloatTensor:$input, I64Attr:$bits, StrAttr:$mode,
-                       OptionalAttr<F64Attr>:$alpha);
+  let arguments = (ins Golf_FloatTensor:$input, Optional<Golf_FloatTensor>:$sharpness,
+                       I64Attr:$bits, StrAttr:$mode, OptionalAttr<F64Attr>:$alpha);
   let results = (outs Golf_FloatTensor:$result);
-  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let assemblyFormat =
+      "$input (`sharpness` $sharpness^ `:` type($sharpness))? attr-dict `:` type($input)";
   let hasVerifier = 1;
 }
 
@@ -726,16 +731,21 @@ def Golf_FakeQuantGradOp : Golf_Op<"fake_quant_grad",
     "soft_round" it is dy times the derivative of the soft-rounded value with
     respect to w (the per-row scale treated as a constant, as in the seeds).
 
+    The sharpness is the `alpha` attribute or the `sharpness` operand, as
+    in golf.fake_quant.
+
     Example:
     ```mlir
     %dw = golf.fake_quant_grad %w, %dy {alpha = 4.0 : f64, bits = 5 : i64, mode = "soft_round"}
         : tensor<512x512xf32>
     ```
   }];
-  let arguments = (ins Golf_FloatTensor:$input, Golf_FloatTensor:$dy, I64Attr:$bits,
-                       StrAttr:$mode, OptionalAttr<F64Attr>:$alpha);
+  let arguments = (ins Golf_FloatTensor:$input, Golf_FloatTensor:$dy,
+                       Optional<Golf_FloatTensor>:$sharpness, I64Attr:$bits, StrAttr:$mode,
+                       OptionalAttr<F64Attr>:$alpha);
   let results = (outs Golf_FloatTensor:$result);
-  let assemblyFormat = "$input `,` $dy attr-dict `:` type($input)";
+  let assemblyFormat =
+      "$input `,` $dy (`sharpness` $sharpness^ `:` type($sharpness))? attr-dict `:` type($input)";
 }
 
 #endif // GOLF_OPS

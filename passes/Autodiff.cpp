@@ -327,8 +327,8 @@ LogicalResult GradientBuilder::backprop(Operation *op) {
           return success();
         }
         accumulate(o.getInput(), b_.create<FakeQuantGradOp>(loc_, o.getType(), o.getInput(), dy,
-                                                            o.getBitsAttr(), o.getModeAttr(),
-                                                            o.getAlphaAttr()));
+                                                            o.getSharpness(), o.getBitsAttr(),
+                                                            o.getModeAttr(), o.getAlphaAttr()));
         return success();
       })
       .Default([&](Operation *other) {

@@ -71,25 +71,30 @@ struct InsertQat : impl::GolfInsertQatBase<InsertQat> {
     if (auto b = qat.getAs<IntegerAttr>("bits"))
       forcedBits = b.getInt();
     StringRef mode = qat.getAs<StringAttr>("mode").getValue();
-    // Soft-round's sharpness is annealed by the trainer in the seeds; a
-    // static graph starts at alpha_start (see docs/runtime.md).
-    FloatAttr alpha;
-    if (mode == "soft_round")
-      alpha = qat.getAs<FloatAttr>("alpha_start");
 
     OpBuilder b(module.getContext());
     b.setInsertionPointAfter(loss);
     auto qatLoss = cast<func::FuncOp>(b.clone(*loss));
     qatLoss.setSymName("loss_qat");
+    // Soft-round's sharpness is annealed as training goes (alpha_start to
+    // alpha_end): @loss_qat takes it as a last argument, which the trainer
+    // fills every step (train::Schedule::softRoundAlpha).
+    Value sharpness;
+    if (mode == "soft_round") {
+      unsigned at = qatLoss.getNumArguments();
+      (void)qatLoss.insertArgument(at, RankedTensorType::get({}, b.getF32Type()), {},
+                                   qatLoss.getLoc());
+      sharpness = qatLoss.getArgument(at);
+    }
     qatLoss.walk([&](ParamRefOp ref) {
       auto param = module.lookupSymbol<ParamOp>(ref.getNameAttr());
       std::optional<int64_t> bits = exportBits(param, exp);
       if (!bits)
         return;
       b.setInsertionPointAfter(ref);
-      auto fq = b.create<FakeQuantOp>(ref.getLoc(), ref.getResult(),
+      auto fq = b.create<FakeQuantOp>(ref.getLoc(), ref.getType(), ref.getResult(), sharpness,
                                       b.getI64IntegerAttr(forcedBits.value_or(*bits)),
-                                      b.getStringAttr(mode), alpha);
+                                      b.getStringAttr(mode), FloatAttr());
       ref.getResult().replaceAllUsesExcept(fq.getResult(), fq);
     });
   }

@@ -56,7 +56,9 @@ def GolfInsertQat : Pass<"golf-insert-qat", "::mlir::ModuleOp"> {
     its class (or a `default` rule) and no `keep` rule. The trainer switches
     from `@loss_grad` to `@loss_qat_grad` once the LR multiplier falls below
     the directive's threshold (late QAT, pgolf-spec §4.19): two static
-    graphs instead of a runtime flag.
+    graphs instead of a runtime flag. With mode soft_round, @loss_qat takes
+    the sharpness as a last `tensor<f32>` argument that every fake_quant
+    reads, so the trainer can anneal it from alpha_start to alpha_end.
 
     Without a qat directive the pass does nothing.
 

@@ -24,7 +24,8 @@ struct QuantParams {
   double alpha, qmin, qmax;
 };
 
-QuantParams quantParams(const KernelCtx &ctx) {
+/// `sharpness` is the index of the optional sharpness operand.
+QuantParams quantParams(const KernelCtx &ctx, size_t sharpness) {
   int64_t bits = ctx.i64("bits");
   if (bits < 2 || bits > 8)
     fail("bits must be in [2, 8], got " + std::to_string(bits));
@@ -32,6 +33,12 @@ QuantParams quantParams(const KernelCtx &ctx) {
                 std::ldexp(1.0, int(bits - 1)) - 1};
   if (q.soft) {
     std::optional<double> a = ctx.optF64("alpha");
+    if (ctx.in.size() > sharpness) {
+      const Tensor &t = *ctx.in[sharpness];
+      if (t.numel() != 1)
+        fail("the sharpness operand must hold one value, got " + shapeString(t.shape()));
+      a = t.get(0);
+    }
     if (!a || !(*a > 0))
       fail("soft_round needs alpha > 0");
     q.alpha = *a;
@@ -68,7 +75,7 @@ template <class T, class F> void forRows(KernelCtx &ctx, const Tensor &w, F f) {
 
 void fakeQuant(KernelCtx &ctx) {
   const Tensor &w = ctx.floatIn(0);
-  QuantParams q = quantParams(ctx);
+  QuantParams q = quantParams(ctx, 1);
   ctx.expectOutShape(w.shape());
   Tensor &y = ctx.alloc();
   withFloat(ctx, [&](auto zero) {
@@ -90,7 +97,7 @@ void fakeQuantGrad(KernelCtx &ctx) {
   const Tensor &w = ctx.floatIn(0), &dy = ctx.floatIn(1);
   if (dy.shape() != w.shape())
     fail("dy shape " + shapeString(dy.shape()) + " differs from input " + shapeString(w.shape()));
-  QuantParams q = quantParams(ctx);
+  QuantParams q = quantParams(ctx, 2);
   ctx.expectOutShape(w.shape());
   Tensor &dx = ctx.alloc();
   withFloat(ctx, [&](auto zero) {
@@ -119,8 +126,8 @@ void addQuantKernels(std::vector<KernelDef> &defs) {
   std::vector<AttrSpec> attrs = {{"bits", AttrType::I64},
                                  {"mode", AttrType::Str, true, {"ste", "soft_round"}},
                                  {"alpha", AttrType::F64, false}};
-  defs.push_back({"fake_quant", 1, 1, 1, attrs, fakeQuant});
-  defs.push_back({"fake_quant_grad", 2, 2, 1, attrs, fakeQuantGrad});
+  defs.push_back({"fake_quant", 1, 2, 1, attrs, fakeQuant});
+  defs.push_back({"fake_quant_grad", 2, 3, 1, attrs, fakeQuantGrad});
 }
 
 } // namespace golf::cpu

@@ -58,12 +58,17 @@ GradFunction &TrainStep::Impl::function(const std::string &name) {
   if (it != functions.end())
     return it->second;
   const plan::Function *src = plan.function(name);
-  if (!src || src->args.size() != 2 || src->results.size() != plan.params.size() + 1)
-    throw std::runtime_error("'" + name + "' is not a gradient function (ids, targets) -> (loss, grads)");
-  for (int a : src->args)
-    if (plan.values[size_t(a)].dtype != plan::DType::I32 ||
-        plan.values[size_t(a)].numel() != microTokens)
+  if (!src || src->args.size() < 2 || src->args.size() > 3 ||
+      src->results.size() != plan.params.size() + 1)
+    throw std::runtime_error("'" + name + "' is not a gradient function (ids, targets"
+                             "[, sharpness]) -> (loss, grads)");
+  for (size_t i = 0; i < src->args.size(); ++i) {
+    const plan::TensorType &t = plan.values[size_t(src->args[i])];
+    const bool ok = i < 2 ? t.dtype == plan::DType::I32 && t.numel() == microTokens
+                          : t.dtype == plan::DType::F32 && t.numel() == 1;
+    if (!ok)
       throw std::runtime_error("'" + name + "' takes other arguments than @loss_grad");
+  }
   GradFunction &f = functions[name];
   f.args = executor.argAddresses(name);
   std::vector<void *> results = executor.resultAddresses(name);
@@ -97,6 +102,10 @@ void TrainStep::Impl::body(const std::string &name, GradFunction &f, int parity)
     check(cudaMemcpyAsync(f.args[0], batch, bytes, cudaMemcpyDeviceToDevice, s), "cudaMemcpyAsync (ids)");
     check(cudaMemcpyAsync(f.args[1], batch + bytes, bytes, cudaMemcpyDeviceToDevice, s),
           "cudaMemcpyAsync (targets)");
+    if (f.args.size() > 2)
+      check(cudaMemcpyAsync(f.args[2], &dScalars->softRoundAlpha, sizeof(float),
+                            cudaMemcpyDeviceToDevice, s),
+            "cudaMemcpyAsync (sharpness)");
     executor.enqueue(name);
     const int first = k == 0;
     f.accumulate.launch(kernels, kernels.accumulate, s, first);
@@ -183,7 +192,7 @@ TrainStep::~TrainStep() = default;
 
 void TrainStep::enqueue(const std::string &name, const std::vector<const int32_t *> &inputs,
                         const std::vector<const int32_t *> &targets, int64_t step, double lrMult,
-                        bool emaNow) {
+                        bool emaNow, double softRoundAlpha) {
   Impl &m = *impl_;
   if (int64_t(inputs.size()) != m.options.accumulation ||
       int64_t(targets.size()) != m.options.accumulation)
@@ -215,6 +224,7 @@ void TrainStep::enqueue(const std::string &name, const std::vector<const int32_t
   s->emaActive = emaNow && m.options.emaDecay;
   s->statsSlot = int(step % golf_mt::kStatsSlots);
   s->accumulation = int(m.options.accumulation * (m.options.comm ? m.options.comm->size() : 1));
+  s->softRoundAlpha = float(softRoundAlpha);
   copyToDevice(m.scalars.data(), s, sizeof *s, main);
   m.scalarsRead[q].record(main);
 

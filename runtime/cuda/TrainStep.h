@@ -63,11 +63,12 @@ public:
   ~TrainStep();
 
   /// Enqueues 0-based step `step` on `function`: inputs[k] and targets[k]
-  /// hold micro-batch k's ids (the function's argument shape, row-major).
+  /// hold micro-batch k's ids (the function's argument shape, row-major);
+  /// a soft-round QAT function's third argument gets `softRoundAlpha`.
   /// Returns once the tokens are staged; the GPU runs on.
   void enqueue(const std::string &function, const std::vector<const int32_t *> &inputs,
                const std::vector<const int32_t *> &targets, int64_t step, double lrMult,
-               bool emaNow);
+               bool emaNow, double softRoundAlpha = 0);
   /// Waits for every enqueued step; the stats of steps [first, last), which
   /// must be among the golf_mt::kStatsSlots step indices before the last
   /// one enqueued.

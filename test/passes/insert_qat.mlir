@@ -48,3 +48,24 @@ module {
     return %x : tensor<4xf32>
   }
 }
+
+// -----
+
+// Soft-round QAT: @loss_qat takes the sharpness as a last argument (the
+// trainer anneals it from alpha_start to alpha_end) and every fake_quant
+// reads it.
+// CHECK-LABEL: func.func @loss_qat(
+// CHECK-SAME: %[[X:.+]]: tensor<4x256xf32>, %[[A:.+]]: tensor<f32>) -> tensor<f32>
+// CHECK: golf.fake_quant %{{.+}} sharpness %[[A]] : tensor<f32> {bits = 5 : i64, mode = "soft_round"} : tensor<512x256xf32>
+module attributes {golf.train = {qat = {below_lr_scale = 0.5 : f64, mode = "soft_round", kind = "qat",
+                                        alpha_start = 1.0 : f64, alpha_end = 16.0 : f64}},
+                   golf.export = {passthrough_numel = 65536 : i64, quant = [{class = "default", bits = 5 : i64}]}} {
+  golf.param @mlp : tensor<512x256xf32> {group = "matrix", init = {kind = "zeros"}, quant = "mlp"}
+  func.func @loss(%x: tensor<4x256xf32>) -> tensor<f32> {
+    %m = golf.param_ref @mlp : tensor<512x256xf32>
+    %z = golf.matmul %x, %m {transpose_rhs} : tensor<4x256xf32>, tensor<512x256xf32> -> tensor<4x512xf32>
+    %s = golf.reduce_sum %z {axis = 1 : i64} : tensor<4x512xf32> -> tensor<4xf32>
+    %t = golf.reduce_sum %s {axis = 0 : i64} : tensor<4xf32> -> tensor<f32>
+    return %t : tensor<f32>
+  }
+}

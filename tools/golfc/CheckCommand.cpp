@@ -129,7 +129,7 @@ int runCheckCommand(int argc, char **argv) {
                  << llvm::right_justify("rel err", 12) << llvm::right_justify("gpu ms", 10) << "\n";
     int failures = 0, checked = 0;
     for (const plan::Function &f : p.functions) {
-      std::vector<cpu::Tensor> inputs = randomTokens(p, f, rng);
+      std::vector<cpu::Tensor> inputs = randomInputs(p, f, rng);
       auto ref = cpuEx->run(f.name, inputs, params, error);
       if (!ref)
         return llvm::errs() << "golfc check: cpu executor: " << error << "\n", 1;

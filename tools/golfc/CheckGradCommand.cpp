@@ -87,7 +87,7 @@ int runCheckGradCommand(int argc, char **argv) {
   }
   std::mt19937_64 rng(seed);
   cpu::ParamStore params = randomParams(p, 0.5, cpu::Storage::F64, rng);
-  std::vector<cpu::Tensor> inputs = randomTokens(p, *p.function(gradFunction), rng);
+  std::vector<cpu::Tensor> inputs = randomInputs(p, *p.function(gradFunction), rng);
   auto lossAt = [&]() -> std::optional<double> {
     auto out = ex->run(function, inputs, params, error);
     return out ? std::optional<double>((*out)[0].get(0)) : std::nullopt;

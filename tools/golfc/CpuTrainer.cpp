@@ -31,12 +31,12 @@ public:
   }
 
   bool step(const std::string &function, const std::vector<data::Batch> &batches, int64_t step,
-            double lrMult, std::string &error) override {
+            double lrMult, double softRoundAlpha, std::string &error) override {
     train::GradAccumulator acc;
     double lossSum = 0;
     for (const data::Batch &batch : batches) {
       cpu::ParamStore grads;
-      auto loss = lossAndGrads(ex_, function, batch, params_, grads, error);
+      auto loss = lossAndGrads(ex_, function, batch, params_, grads, error, softRoundAlpha);
       if (!loss || !acc.add(grads, error))
         return false;
       lossSum += *loss;
@@ -101,13 +101,16 @@ private:
 
 std::optional<double> lossAndGrads(cpu::Executor &ex, const std::string &function,
                                    const data::Batch &batch, const cpu::ParamStore &params,
-                                   cpu::ParamStore &grads, std::string &error) {
+                                   cpu::ParamStore &grads, std::string &error,
+                                   double softRoundAlpha) {
   const plan::Plan &p = ex.plan();
-  const std::vector<int64_t> &shape = p.values[size_t(p.function(function)->args[0])].shape;
-  auto out = ex.run(function,
-                    {cpu::Tensor::fromInts(shape, batch.inputs),
-                     cpu::Tensor::fromInts(shape, batch.targets)},
-                    params, error);
+  const plan::Function &f = *p.function(function);
+  const std::vector<int64_t> &shape = p.values[size_t(f.args[0])].shape;
+  std::vector<cpu::Tensor> inputs{cpu::Tensor::fromInts(shape, batch.inputs),
+                                  cpu::Tensor::fromInts(shape, batch.targets)};
+  if (f.args.size() > 2)
+    inputs.push_back(cpu::Tensor::fromDoubles(plan::DType::F32, {}, {softRoundAlpha}));
+  auto out = ex.run(function, inputs, params, error);
   if (!out)
     return std::nullopt;
   for (size_t i = 0; i < p.params.size(); ++i)

@@ -115,14 +115,15 @@ public:
   }
 
   bool step(const std::string &function, const std::vector<data::Batch> &batches, int64_t step,
-            double lrMult, std::string &error) override {
+            double lrMult, double softRoundAlpha, std::string &error) override {
     return guard(error, [&] {
       std::vector<const int32_t *> inputs, targets;
       for (const data::Batch &b : batches) {
         inputs.push_back(b.inputs.data());
         targets.push_back(b.targets.data());
       }
-      step_->enqueue(function, inputs, targets, step, lrMult, full_.emaDue(step + 1));
+      step_->enqueue(function, inputs, targets, step, lrMult, full_.emaDue(step + 1),
+                     softRoundAlpha);
       if (swa_.swaDue(step + 1, lrMult)) {
         std::string e;
         if (!swa_.afterStep(ex_->params(), step + 1, lrMult, e))

@@ -88,7 +88,7 @@ int runProfileCommand(int argc, char **argv) {
     for (const plan::Function &f : p.functions) {
       if (!only.empty() && f.name != only)
         continue;
-      std::vector<cpu::Tensor> inputs = randomTokens(p, f, rng);
+      std::vector<cpu::Tensor> inputs = randomInputs(p, f, rng);
       int64_t tokens = inputs.empty() ? 0 : inputs[0].numel();
       gpu->run(f.name, inputs);
       std::vector<double> ms;

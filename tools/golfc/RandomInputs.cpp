@@ -33,12 +33,19 @@ cpu::ParamStore randomParams(const plan::Plan &p, double stddev, cpu::Storage st
   return params;
 }
 
-std::vector<cpu::Tensor> randomTokens(const plan::Plan &p, const plan::Function &f,
+std::vector<cpu::Tensor> randomInputs(const plan::Plan &p, const plan::Function &f,
                                       std::mt19937_64 &rng) {
   std::uniform_int_distribution<int32_t> token(0, int32_t(tokenIdBound(p) - 1));
   std::vector<cpu::Tensor> inputs;
   for (int id : f.args) {
     const plan::TensorType &t = p.values[size_t(id)];
+    if (t.dtype != plan::DType::I32) {
+      // A float argument is a soft-round sharpness (golf-insert-qat): a
+      // value halfway through the usual annealing from 1 to 16.
+      inputs.push_back(cpu::Tensor::fromDoubles(t.dtype, t.shape,
+                                                std::vector<double>(size_t(t.numel()), 4.0)));
+      continue;
+    }
     std::vector<int32_t> ids(size_t(t.numel()));
     for (int32_t &x : ids)
       x = token(rng);

@@ -19,8 +19,9 @@ int64_t tokenIdBound(const plan::Plan &p);
 cpu::ParamStore randomParams(const plan::Plan &p, double stddev, cpu::Storage storage,
                              std::mt19937_64 &rng);
 
-/// Uniform random token ids for each argument of `f`.
-std::vector<cpu::Tensor> randomTokens(const plan::Plan &p, const plan::Function &f,
+/// Uniform random token ids for each id argument of `f`; a float argument
+/// (a soft-round sharpness) gets 4.
+std::vector<cpu::Tensor> randomInputs(const plan::Plan &p, const plan::Function &f,
                                       std::mt19937_64 &rng);
 
 } // namespace golf

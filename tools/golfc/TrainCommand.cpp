@@ -507,6 +507,7 @@ int runTrainCommand(int argc, char **argv) {
   struct Pending {
     double lrMult;
     bool qat, crownQ;
+    double alpha; // soft-round sharpness, 0 when no soft-round QAT ran
     double seconds; // the host's time in step(): GPU steps overlap, two in flight
   };
   std::vector<Pending> pending;
@@ -533,7 +534,7 @@ int runTrainCommand(int argc, char **argv) {
       lastNorm = s.gradNorm;
       log.write({{"event", "step"}, {"step", at + 1}, {"loss", s.loss}, {"lr_mult", pending[i].lrMult},
                  {"grad_norm", s.gradNorm}, {"qat", pending[i].qat},
-                 {"crown_q", pending[i].crownQ},
+                 {"crown_q", pending[i].crownQ}, {"soft_round_alpha", pending[i].alpha},
                  {"step_ms", 1e3 * pending[i].seconds}});
     }
     firstPending += int64_t(pending.size());
@@ -557,7 +558,7 @@ int runTrainCommand(int argc, char **argv) {
       for (data::Batch &batch : batches)
         if (!primer.nextBatch(micro * seqLen, rank, worldSize, batch, error))
           return fail(error);
-      if (!trainer->step("loss_grad", batches, i, schedule->lrMultiplier(i, 0), error))
+      if (!trainer->step("loss_grad", batches, i, schedule->lrMultiplier(i, 0), 0, error))
         return fail("priming step " + std::to_string(i) + ": " + error);
     }
     if (!trainer->stats(priming - 1, priming, error) || !trainer->start(*saved, true, error))
@@ -579,10 +580,12 @@ int runTrainCommand(int argc, char **argv) {
     for (data::Batch &batch : batches)
       if (!loader.nextBatch(micro * seqLen, rank, worldSize, batch, error))
         return fail(error);
-    if (!trainer->step(function, batches, step, lrMult, error))
+    const bool softRound = qatNow && p.function(function)->args.size() > 2;
+    const double alpha = softRound ? schedule->softRoundAlpha(lrMult) : 0.0;
+    if (!trainer->step(function, batches, step, lrMult, alpha, error))
       return fail("step " + std::to_string(step) + ": " + error);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    pending.push_back({lrMult, qatNow, crownQNow, seconds});
+    pending.push_back({lrMult, qatNow, crownQNow, alpha, seconds});
     elapsed += seconds;
     if (!ranks.agreeOnClock(elapsed, error))
       return fail("step " + std::to_string(step) + ": " + error);

@@ -53,9 +53,10 @@ public:
   /// averaging (else they start fresh from `state.params`).
   virtual bool start(const TrainState &state, bool resumed, std::string &error) = 0;
   /// One optimizer step on `batches` (the step's micro-batches) with
-  /// `function` (loss_grad or loss_qat_grad), 0-based index `step`.
+  /// `function` (loss_grad, loss_qat_grad, ...), 0-based index `step`; a
+  /// soft-round QAT function gets `softRoundAlpha` as its sharpness.
   virtual bool step(const std::string &function, const std::vector<data::Batch> &batches,
-                    int64_t step, double lrMult, std::string &error) = 0;
+                    int64_t step, double lrMult, double softRoundAlpha, std::string &error) = 0;
   /// Loss and gradient norm of steps [first, last); waits for them.
   virtual std::optional<std::vector<StepStats>> stats(int64_t first, int64_t last,
                                                       std::string &error) = 0;
@@ -74,12 +75,14 @@ public:
 std::unique_ptr<Trainer> makeCpuTrainer(const plan::Plan &plan, const Ranks &ranks,
                                         std::string &error);
 
-/// Runs `function` (loss_grad or loss_qat_grad) on one micro-batch on the
-/// CPU reference: the loss, and every parameter's gradient by name in
+/// Runs `function` (loss_grad, loss_qat_grad, ...) on one micro-batch on
+/// the CPU reference, a soft-round QAT function with sharpness
+/// `softRoundAlpha`: the loss, and every parameter's gradient by name in
 /// `grads`.
 std::optional<double> lossAndGrads(cpu::Executor &ex, const std::string &function,
                                    const data::Batch &batch, const cpu::ParamStore &params,
-                                   cpu::ParamStore &grads, std::string &error);
+                                   cpu::ParamStore &grads, std::string &error,
+                                   double softRoundAlpha = 0);
 // makeGpuTrainer: Gpu.h.
 
 } // namespace golf

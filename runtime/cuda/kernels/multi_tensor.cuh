@@ -65,7 +65,7 @@ struct StepScalars {
   int emaActive;    // this step updates the EMA shadow
   int statsSlot;    // where this step's loss and gradient norm go
   int accumulation; // micro-batches per step, over all ranks
-  int pad;
+  float softRoundAlpha; // the sharpness argument of a soft-round QAT function
 };
 
 /// Written by the device: the step's mean loss (summed over the ranks of a

@@ -182,5 +182,20 @@ TEST(Quant, FakeQuantSoftRoundValues) {
   EXPECT_NEAR(sr(-3), -3, 1e-15); // integers are fixed points
 }
 
+// The sharpness as an operand (what golf-insert-qat makes, so the trainer
+// can anneal it) gives what the attribute gives, forward and backward.
+TEST(Quant, SharpnessOperandMatchesAttribute) {
+  Tensor w = f64({2, 4}, {0.3, -1.2, 0.5, 0.05, 2.0, -0.7, 0.01, 1.1});
+  Tensor dy = f64({2, 4}, {1, -2, 0.5, 3, -1, 0.25, 2, -0.5});
+  Tensor alpha = f64({}, {6.0});
+  Json attrs = {{"bits", 4}, {"mode", "soft_round"}};
+  Json withAlpha = attrs;
+  withAlpha["alpha"] = 6.0;
+  expectNear(run1("fake_quant", {w, alpha}, DType::F32, {2, 4}, attrs),
+             run1("fake_quant", {w}, DType::F32, {2, 4}, withAlpha), 0);
+  expectNear(run1("fake_quant_grad", {w, dy, alpha}, DType::F32, {2, 4}, attrs),
+             run1("fake_quant_grad", {w, dy}, DType::F32, {2, 4}, withAlpha), 0);
+}
+
 } // namespace
 } // namespace golf::cpu::test
