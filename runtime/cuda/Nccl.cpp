@@ -23,7 +23,6 @@ struct Library {
   Result (*getUniqueId)(UniqueId *) = nullptr;
   Result (*commInitRank)(void **, int, UniqueId, int) = nullptr;
   Result (*commDestroy)(void *) = nullptr;
-  Result (*commAbort)(void *) = nullptr;
   Result (*allReduce)(const void *, void *, size_t, int, int, void *, cudaStream_t) = nullptr;
   Result (*allGather)(const void *, void *, size_t, int, void *, cudaStream_t) = nullptr;
   const char *(*errorString)(Result) = nullptr;
@@ -50,7 +49,6 @@ const Library &library() {
     resolve(h, "ncclGetUniqueId", lib.getUniqueId, lib.missing);
     resolve(h, "ncclCommInitRank", lib.commInitRank, lib.missing);
     resolve(h, "ncclCommDestroy", lib.commDestroy, lib.missing);
-    resolve(h, "ncclCommAbort", lib.commAbort, lib.missing);
     resolve(h, "ncclAllReduce", lib.allReduce, lib.missing);
     resolve(h, "ncclAllGather", lib.allGather, lib.missing);
     resolve(h, "ncclGetErrorString", lib.errorString, lib.missing);
@@ -108,15 +106,9 @@ void NcclComm::allReduceSum(void *data, size_t count, NcclType type, cudaStream_
 
 void NcclComm::allGather(void *buffer, size_t partBytes, cudaStream_t stream) {
   char *base = static_cast<char *>(buffer);
-  check(loaded().allGather(base + partBytes * size_t(rank_), base, partBytes, int(NcclType::Char), comm_,
-                           stream),
+  check(loaded().allGather(base + partBytes * size_t(rank_), base, partBytes,
+                           int(NcclType::Char), comm_, stream),
         "ncclAllGather");
-}
-
-void NcclComm::abort() {
-  if (comm_)
-    (void)library().commAbort(comm_);
-  comm_ = nullptr;
 }
 
 } // namespace golf::cuda

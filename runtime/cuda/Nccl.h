@@ -44,7 +44,7 @@ public:
   static std::string version();
 
   NcclComm(const Id &id, int rank, int size);
-  ~NcclComm(); // destroys, or aborts after abort()
+  ~NcclComm();
   NcclComm(const NcclComm &) = delete;
   NcclComm &operator=(const NcclComm &) = delete;
 
@@ -56,9 +56,6 @@ public:
   /// `buffer` holds size() equal parts of `partBytes`; each rank contributes
   /// part rank() and receives all (in place).
   void allGather(void *buffer, size_t partBytes, cudaStream_t stream);
-  /// Ends the communicator without waiting for peers (a rank died): pending
-  /// collectives return instead of hanging.
-  void abort();
 
 private:
   void *comm_ = nullptr; // ncclComm_t

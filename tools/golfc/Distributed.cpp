@@ -11,7 +11,7 @@
 namespace golf {
 
 dist::SumAcrossRanks Ranks::sum() const {
-  if (!group || !world.distributed())
+  if (!group)
     return {};
   dist::HostGroup *g = group;
   return [g](double *data, size_t count, std::string &error) {
@@ -20,7 +20,7 @@ dist::SumAcrossRanks Ranks::sum() const {
 }
 
 bool Ranks::agreeOnClock(double &seconds, std::string &error) const {
-  return !group || !world.distributed() || group->allReduceMax(&seconds, 1, error);
+  return !group || group->allReduceMax(&seconds, 1, error);
 }
 
 int launchRanks(int ranks, int argc, char **argv) {
@@ -57,7 +57,8 @@ std::unique_ptr<dist::HostGroup> joinRanks(const dist::World &given, std::string
     error = "rank " + std::to_string(world.rank) + " of " + std::to_string(world.size) +
             ": cannot meet the other ranks at " + world.masterAddr + ":" +
             std::to_string(world.masterPort) + ": " + error;
-    if (world.leader() && std::getenv("TORCHELASTIC_USE_AGENT_STORE") && !std::getenv("GOLF_DIST_PORT"))
+    const bool agentStore = std::getenv("TORCHELASTIC_USE_AGENT_STORE") != nullptr;
+    if (world.leader() && agentStore && !std::getenv("GOLF_DIST_PORT"))
       error += " (under torchrun the agent's store may hold MASTER_PORT: set GOLF_DIST_PORT to a "
                "free port, the same on every rank)";
   }

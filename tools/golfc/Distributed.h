@@ -22,7 +22,7 @@
 namespace golf {
 
 /// This process's place in a data-parallel run: rank 0 of 1 and no group
-/// when it runs alone.
+/// when it runs alone (the group exists exactly when the world has ranks).
 struct Ranks {
   dist::World world;
   dist::HostGroup *group = nullptr;

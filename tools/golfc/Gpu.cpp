@@ -49,15 +49,13 @@ class GpuTrainer final : public Trainer {
 public:
   GpuTrainer(const plan::Plan &plan, cuda::DeviceInfo device,
              std::unique_ptr<cuda::Executor> ex, train::Averaging full, std::string compiled,
-             uint64_t allocated, const Ranks &ranks, std::unique_ptr<cuda::NcclComm> comm)
+             uint64_t allocated, const Ranks &ranks, std::unique_ptr<cuda::NcclComm> comm,
+             int64_t accumulation)
       : plan_(plan), device_(std::move(device)), ex_(std::move(ex)), full_(std::move(full)),
         swa_(full_.withoutEma()), compiled_(std::move(compiled)), allocated_(allocated),
         ranks_(ranks), comm_(std::move(comm)) {
     cuda::TrainStepOptions o;
-    const plan::Function *grad = plan.function("loss_grad");
-    const int64_t micro = plan.values[size_t(grad->args[0])].numel();
-    o.accumulation = std::max<int64_t>(
-        1, plan.train.value("tokens_per_step", int64_t(0)) / (micro * ranks.world.size));
+    o.accumulation = accumulation;
     o.comm = comm_.get();
     o.maxNorm = plan.train.value("grad_clip", 0.0);
     o.bf16NewtonSchulz = plan.train.value("autocast", std::string("off")) == "bf16";
@@ -76,7 +74,8 @@ public:
              double(step_->memoryBytes()) / double(1 << 20));
     std::string ranks;
     if (comm_)
-      ranks = ", " + std::to_string(comm_->size()) + " ranks (NCCL " + cuda::NcclComm::version() + ")";
+      ranks = ", " + std::to_string(comm_->size()) + " ranks (NCCL " +
+              cuda::NcclComm::version() + ")";
     return "GPU " + device_.name + " (" + device_.arch() + ")" + ranks + ", CUDA graphs; " +
            compiled_ + memory;
   }
@@ -318,7 +317,7 @@ std::optional<exporter::GramRunner> gpuGramRunner(const plan::Plan &plan,
 }
 
 std::unique_ptr<Trainer> makeGpuTrainer(const plan::Plan &plan, const Ranks &ranks,
-                                        std::string &error) {
+                                        int64_t accumulation, std::string &error) {
   std::optional<cuda::DeviceInfo> device =
       gpu(error, ranks.world.distributed() ? ranks.world.localRank : -1);
   if (!device)
@@ -347,7 +346,7 @@ std::unique_ptr<Trainer> makeGpuTrainer(const plan::Plan &plan, const Ranks &ran
              double(report.arenaBytes) / double(1 << 20), double(report.paramBytes) / double(1 << 20));
     out = std::make_unique<GpuTrainer>(plan, *device, std::move(ex), std::move(*averaging),
                                        compiled, report.arenaBytes + report.paramBytes, ranks,
-                                       std::move(comm));
+                                       std::move(comm), accumulation);
   });
   return out;
 }

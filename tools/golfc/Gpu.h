@@ -19,10 +19,11 @@ namespace golf {
 /// GPUs on this machine (0 with `why` when there are none or no CUDA).
 int gpuCount(std::string &why);
 
-/// golfc train's steps on the GPU (cuda/TrainStep.h); in a data-parallel
-/// run on GPU LOCAL_RANK, with the ranks' NCCL communicator.
+/// golfc train's steps on the GPU (cuda/TrainStep.h), `accumulation`
+/// micro-batches per step on this rank; in a data-parallel run on GPU
+/// LOCAL_RANK, with the ranks' NCCL communicator.
 std::unique_ptr<Trainer> makeGpuTrainer(const plan::Plan &plan, const Ranks &ranks,
-                                        std::string &error);
+                                        int64_t accumulation, std::string &error);
 
 /// @nll with `params` (compiled and uploaded here; the scorer owns its
 /// executor).

@@ -12,7 +12,8 @@ int gpuCount(std::string &why) {
   return 0;
 }
 
-std::unique_ptr<Trainer> makeGpuTrainer(const plan::Plan &, const Ranks &, std::string &error) {
+std::unique_ptr<Trainer> makeGpuTrainer(const plan::Plan &, const Ranks &, int64_t,
+                                        std::string &error) {
   error = kNoCuda;
   return nullptr;
 }

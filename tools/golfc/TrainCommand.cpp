@@ -289,11 +289,10 @@ int runTrainCommand(int argc, char **argv) {
     return fail(error);
   if (o.ranks > 1 && !world->distributed()) {
     // One line here rather than one per rank from the children.
-    std::string why;
-    const int gpus = o.device == "gpu" ? gpuCount(why) : 0;
-    if (o.device == "gpu" && gpus < o.ranks)
-      return fail(std::to_string(o.ranks) + " ranks need as many GPUs, but this machine has " +
-                  std::to_string(gpus) + (why.empty() ? "" : " (" + why + ")"));
+    if (std::string why; o.device == "gpu")
+      if (int gpus = gpuCount(why); gpus < o.ranks)
+        return fail(std::to_string(o.ranks) + " ranks need as many GPUs, but this machine has " +
+                    std::to_string(gpus) + (why.empty() ? "" : " (" + why + ")"));
     return launchRanks(o.ranks, argc, argv);
   }
   if (o.ranks > 0 && world->distributed() && o.ranks != world->size)
@@ -428,7 +427,7 @@ int runTrainCommand(int argc, char **argv) {
 
   std::unique_ptr<Trainer> trainer;
   if (o.device != "cpu") {
-    trainer = makeGpuTrainer(p, ranks, error);
+    trainer = makeGpuTrainer(p, ranks, accumulation, error);
     if (!trainer && world->distributed())
       return fail("rank " + std::to_string(world->rank) + " trains on GPU " +
                   std::to_string(world->localRank) + " (--device=cpu for CPU ranks): " + error);
@@ -604,10 +603,12 @@ int runTrainCommand(int argc, char **argv) {
       if (wall > 0)
         left = std::min(left, std::max(0.0, wall - elapsed));
       double mfu = rate * flopsPerToken / (kH100Bf16Peak * worldSize);
+      std::string phase = qatNow ? "  qat" : "";
+      if (crownQNow)
+        phase += qatNow ? " crown_q" : "  crown_q";
       say << llvm::format("step %lld/%lld  loss %.4f  lr x%.3f  grad %.3f  %.0f tok/s  eta %s%s\n",
                           (long long)step, (long long)total, lastLoss, lrMult, lastNorm, rate,
-                          duration(left).c_str(),
-                          qatNow ? (crownQNow ? "  qat crown_q" : "  qat") : crownQNow ? "  crown_q" : "");
+                          duration(left).c_str(), phase.c_str());
       log.write({{"event", "progress"}, {"step", step}, {"loss", lastLoss},
                  {"tokens_per_s", rate}, {"step_ms", 1e3 * windowSeconds / double(windowSteps)},
                  {"mfu_h100", mfu}, {"elapsed", elapsed}});
