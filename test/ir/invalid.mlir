@@ -112,6 +112,22 @@ func.func @soft_round_alpha(%w: tensor<4x8xf32>) {
 
 // -----
 
+func.func @soft_round_two_sharpnesses(%w: tensor<4x8xf32>, %a: tensor<f32>) {
+  // expected-error @+1 {{takes its sharpness from the alpha attribute or the operand, not both}}
+  %0 = golf.fake_quant %w sharpness %a : tensor<f32> {alpha = 2.0 : f64, bits = 5 : i64, mode = "soft_round"} : tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @soft_round_sharpness_type(%w: tensor<4x8xf32>, %a: tensor<2xf32>) {
+  // expected-error @+1 {{sharpness must be a tensor<f32>, got 'tensor<2xf32>'}}
+  %0 = golf.fake_quant %w sharpness %a : tensor<2xf32> {bits = 5 : i64, mode = "soft_round"} : tensor<4x8xf32>
+  return
+}
+
+// -----
+
 func.func @cmp_predicate(%a: tensor<4xf32>) {
   // expected-error @+1 {{predicate must be one of eq, ne, lt, le, gt, ge; got 'bigger'}}
   %0 = golf.cmp %a, %a {predicate = "bigger"} : tensor<4xf32>, tensor<4xf32> -> tensor<4xi1>
