@@ -498,19 +498,22 @@ int main(int argc, char **argv) {
   Jit jit(compileOnly ? -1 : 0);
   jit.add(kHelperSource, kHelperEntries);
 
+  // Each configuration twice: the backward's own stats pass, and the
+  // statistics saved by the forward (as golfc pairs them; y unmerged).
   struct Item {
     Config c;
-    OpProgram fwd, bwd;
+    OpProgram fwd, bwd, fwdSaving, bwdSaved;
   };
   std::vector<Item> items;
   for (const Config &c : configs(quick)) {
     if (describe(c.s).find(filter) == std::string::npos)
       continue;
-    Item it{c, golf::cudagen::emitAttention(c.s), golf::cudagen::emitAttentionGrad(c.s)};
-    for (const Kernel &k : it.fwd.kernels)
-      jit.add(k);
-    for (const Kernel &k : it.bwd.kernels)
-      jit.add(k);
+    Item it{c, golf::cudagen::emitAttention(c.s), golf::cudagen::emitAttentionGrad(c.s),
+            golf::cudagen::emitAttention(c.s, true),
+            golf::cudagen::emitAttentionGrad(c.s, golf::cudagen::SavedAttention{c.s.out, false})};
+    for (const OpProgram *p : {&it.fwd, &it.bwd, &it.fwdSaving, &it.bwdSaved})
+      for (const Kernel &k : p->kernels)
+        jit.add(k);
     items.push_back(std::move(it));
   }
   jit.compilePending();
@@ -521,8 +524,9 @@ int main(int argc, char **argv) {
   std::printf("%zu configurations; TFLOP/s: forward 4*B*H*T*S*D (halved when causal), "
               "backward 2.5x forward; times are medians\n\n",
               items.size());
-  std::printf("%-40s %9s %9s %9s %8s %9s %8s %15s\n", "config", "fwd err", "bwd err", "fwd ms",
-              "TFLOP/s", "bwd ms", "TFLOP/s", "bwd main ms,TF");
+  std::printf("%-40s %9s %9s %9s %9s %8s %9s %8s %15s %9s %8s\n", "config", "fwd err", "bwd err",
+              "saved err", "fwd ms", "TFLOP/s", "bwd ms", "TFLOP/s", "bwd main ms,TF",
+              "saved ms", "TFLOP/s");
 
   double *sums = static_cast<double *>(deviceAlloc(3 * sizeof(double)));
   bool ok = true;
@@ -555,36 +559,52 @@ int main(int argc, char **argv) {
     }
     Bound fwd = bind(it.fwd, {q.arg, k.arg, v.arg}, {y});
     Bound bwd = bind(it.bwd, {q.arg, k.arg, v.arg, dy.arg}, {dq, dk, dv});
+    void *lseSaved = deviceAlloc(size_t(golf::cudagen::attentionLseCount(s)) * 4);
+    Bound fwdSaving = bind(it.fwdSaving, {q.arg, k.arg, v.arg}, {y, lseSaved});
+    Bound bwdSaved = bind(it.bwdSaved, {q.arg, k.arg, v.arg, dy.arg, lseSaved, y}, {dq, dk, dv});
+    auto bwdError = [&] {
+      double worst = 0;
+      for (auto [out, ref, n] : {std::tuple{dq, rdq, nq}, {dk, rdk, nkv}, {dv, rdv, nkv}}) {
+        double e = relError(jit, out, s.out, ref, n, sums);
+        worst = std::isnan(e) || std::isnan(worst) ? NAN : std::max(worst, e);
+      }
+      return worst;
+    };
     fwd.run(jit);
     bwd.run(jit);
     CHECK_CUDA(cudaDeviceSynchronize());
     double fwdErr = relError(jit, y, s.out, ry, nq, sums);
-    double bwdErr = 0;
-    for (auto [out, ref, n] : {std::tuple{dq, rdq, nq}, {dk, rdk, nkv}, {dv, rdv, nkv}}) {
-      double e = relError(jit, out, s.out, ref, n, sums);
-      bwdErr = std::isnan(e) || std::isnan(bwdErr) ? NAN : std::max(bwdErr, e);
-    }
+    double bwdErr = bwdError();
+    for (auto [p, n] : {std::pair{y, nq}, {dq, nq}, {dk, nkv}, {dv, nkv}})
+      CHECK_CUDA(cudaMemset(p, 0xff, size_t(n) * ob));
+    CHECK_CUDA(cudaMemset(lseSaved, 0xff, size_t(golf::cudagen::attentionLseCount(s)) * 4));
+    fwdSaving.run(jit);
+    bwdSaved.run(jit);
+    CHECK_CUDA(cudaDeviceSynchronize());
+    double savedErr = std::max(relError(jit, y, s.out, ry, nq, sums), bwdError());
     int r = it.c.timed ? reps : 3;
     double fwdMs = medianMs([&] { fwd.run(jit); }, r);
     double bwdMs = medianMs([&] { bwd.run(jit); }, r);
     double mainMs = medianMs([&] { bwd.run(jit, "attn_bwd_c"); }, r);
+    double savedMs = medianMs([&] { bwdSaved.run(jit); }, r);
     double flops = 4.0 * s.B * s.H * s.T * s.S * 64 * (s.causal ? 0.5 : 1.0);
-    bool good = fwdErr < 1e-2 && bwdErr < 1e-2; // false for NaN too
+    bool good = fwdErr < 1e-2 && bwdErr < 1e-2 && savedErr < 1e-2; // false for NaN too
     ok = ok && good;
     char mainCol[32];
     std::snprintf(mainCol, sizeof mainCol, "%.3f,%.0f", mainMs, 2.5 * flops / mainMs * 1e-9);
-    std::printf("%-40s %9.2e %9.2e %9.3f %8.1f %9.3f %8.1f %15s%s\n", describe(s).c_str(), fwdErr,
-                bwdErr, fwdMs, flops / fwdMs * 1e-9, bwdMs, 2.5 * flops / bwdMs * 1e-9, mainCol,
+    std::printf("%-40s %9.2e %9.2e %9.2e %9.3f %8.1f %9.3f %8.1f %15s %9.3f %8.1f%s\n",
+                describe(s).c_str(), fwdErr, bwdErr, savedErr, fwdMs, flops / fwdMs * 1e-9, bwdMs,
+                2.5 * flops / bwdMs * 1e-9, mainCol, savedMs, 2.5 * flops / savedMs * 1e-9,
                 good ? "" : "  FAIL");
     std::fflush(stdout);
     for (void *p : {static_cast<void *>(q.ref), q.spare, static_cast<void *>(k.ref), k.spare,
                     static_cast<void *>(v.ref), v.spare, static_cast<void *>(dy.ref), dy.spare, y,
                     dq, dk, dv, static_cast<void *>(ry), static_cast<void *>(rdq),
                     static_cast<void *>(rdk), static_cast<void *>(rdv), static_cast<void *>(lse),
-                    static_cast<void *>(delta)})
+                    static_cast<void *>(delta), lseSaved})
       if (p)
         CHECK_CUDA(cudaFree(p));
-    for (const Bound *b : {&fwd, &bwd})
+    for (const Bound *b : {&fwd, &bwd, &fwdSaving, &bwdSaved})
       for (void *p : b->scratch)
         CHECK_CUDA(cudaFree(p));
     if (q.arg != q.ref) CHECK_CUDA(cudaFree(q.arg));

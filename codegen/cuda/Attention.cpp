@@ -6,13 +6,17 @@
 // names carry the specialization and a hash of the source, so equal names
 // mean equal sources.
 //
-// Forward (operands q, k, v; result y):
+// Forward (operands q, k, v; results y [, lse]):
 //   [convert fp32 operands to bf16 scratch]
-//   attention_fwd.cuh: grid (B*H, ceil(T/128)), 256 threads, 48 KiB smem.
-// Backward (operands q, k, v, dy; results dq, dk, dv):
+//   attention_fwd.cuh: grid (B*H, ceil(T/128)), 256 threads, 48 KiB smem;
+//     with saveLse it also writes each row's lse, so that the backward
+//     skips its stats pass (a second forward, about a quarter of it).
+// Backward (operands q, k, v, dy [, lse, y]; results dq, dk, dv):
 //   [convert fp32 operands to bf16 scratch]
-//   attention_fwd.cuh in stats mode: lse and delta = rowsum(dy * y) per
-//     query row into fp32 scratch, and zeros the fp32 dq accumulator;
+//   without saved statistics, attention_fwd.cuh in stats mode: lse and
+//     delta = rowsum(dy * y) per query row into fp32 scratch, and zeros the
+//     fp32 dq accumulator; with them, attention_aux.cuh computes delta
+//     from dy and the saved y and zeros the accumulator;
 //   attention_bwd.cuh: grid (B*Hkv, ceil(S/128)), 256 threads, 81 KiB smem
 //     (the runtime raises cudaFuncAttributeMaxDynamicSharedMemorySize for
 //     launches above 48 KiB); writes dk and dv, adds into the accumulator;
@@ -57,7 +61,9 @@ void checkDType(DType t, const char *what) {
                 "; supported: f32, bf16");
 }
 
-void validate(const AttentionShape &s, bool grad) {
+} // namespace
+
+void validateAttention(const AttentionShape &s, bool grad) {
   if (s.B <= 0 || s.H <= 0 || s.Hkv <= 0 || s.T <= 0 || s.S <= 0 || s.D <= 0 || s.Dv <= 0)
     unsupported("dimensions must be positive");
   if (s.H % s.Hkv != 0)
@@ -87,6 +93,12 @@ void validate(const AttentionShape &s, bool grad) {
       s.S > (int64_t(1) << 30) || s.B * s.H * ceilDiv(s.T, kFwdRows) * kFwdRows * kHeadDim / 4 / kAuxThreads > kMaxGridX)
     unsupported("shape is too large for the kernels' grids");
 }
+
+int64_t attentionLseCount(const AttentionShape &s) {
+  return s.B * s.H * ceilDiv(s.T, kFwdRows) * kFwdRows;
+}
+
+namespace {
 
 std::string hex(uint64_t x, int digits) {
   char buf[17];
@@ -211,8 +223,8 @@ private:
 
 } // namespace
 
-OpProgram emitAttention(const AttentionShape &s) {
-  validate(s, false);
+OpProgram emitAttention(const AttentionShape &s, bool saveLse) {
+  validateAttention(s, false);
   ProgramBuilder pb;
   const int64_t qCount = s.B * s.H * s.T * kHeadDim, kvCount = s.B * s.Hkv * s.S * kHeadDim;
   ArgRef q = pb.bf16Operand(0, s.q, qCount);
@@ -220,19 +232,22 @@ OpProgram emitAttention(const AttentionShape &s) {
   ArgRef v = pb.bf16Operand(2, s.v, kvCount);
   Source src("attn_fwd_" + shapeTag(s) + "_" + typeTag(s.out));
   shapeConstants(src, s)
-      .define("GOLF_ATTN_STATS", 0)
+      .define("GOLF_ATTN_STATS", saveLse ? 2 : 0)
       .flag("kOutF32", s.out == DType::F32)
       .check("fwd::kThreads == " + std::to_string(kFwdThreads))
       .check("fwd::kBM == " + std::to_string(kFwdRows))
       .check("fwd::kSmemBytes == " + std::to_string(kFwdSmem));
+  std::vector<ArgRef> args{q, k, v, {ArgRef::Result, 0}};
+  if (saveLse)
+    args.push_back({ArgRef::Result, 1});
   pb.launch(src.build(kernels::attention_fwd),
             {uint32_t(s.B * s.H), uint32_t(ceilDiv(s.T, kFwdRows)), 1}, kFwdThreads, kFwdSmem,
-            {q, k, v, {ArgRef::Result, 0}});
+            std::move(args));
   return pb.take();
 }
 
-OpProgram emitAttentionGrad(const AttentionShape &s) {
-  validate(s, true);
+OpProgram emitAttentionGrad(const AttentionShape &s, std::optional<SavedAttention> saved) {
+  validateAttention(s, true);
   ProgramBuilder pb;
   const int64_t tPad = ceilDiv(s.T, kFwdRows) * kFwdRows;
   const int64_t qCount = s.B * s.H * s.T * kHeadDim, kvCount = s.B * s.Hkv * s.S * kHeadDim;
@@ -240,20 +255,39 @@ OpProgram emitAttentionGrad(const AttentionShape &s) {
   ArgRef k = pb.bf16Operand(1, s.k, kvCount);
   ArgRef v = pb.bf16Operand(2, s.v, kvCount);
   ArgRef dy = pb.bf16Operand(3, s.dy.value_or(s.out), qCount);
-  ArgRef lse = pb.scratch(uint64_t(s.B * s.H * tPad) * 4);
+  ArgRef lse = saved ? ArgRef{ArgRef::Operand, 4} : pb.scratch(uint64_t(s.B * s.H * tPad) * 4);
   ArgRef delta = pb.scratch(uint64_t(s.B * s.H * tPad) * 4);
-  ArgRef dqAcc = pb.scratch(uint64_t(s.B * s.H * tPad * kHeadDim) * 4); // zeroed by the stats pass
+  ArgRef dqAcc = pb.scratch(uint64_t(s.B * s.H * tPad * kHeadDim) * 4); // zeroed by the first pass
 
-  Source stats("attn_bwd_stats_" + shapeTag(s));
-  shapeConstants(stats, s)
-      .define("GOLF_ATTN_STATS", 1)
-      .flag("kOutF32", false)
-      .check("fwd::kThreads == " + std::to_string(kFwdThreads))
-      .check("fwd::kBM == " + std::to_string(kFwdRows))
-      .check("fwd::kSmemBytes == " + std::to_string(kFwdSmem));
-  pb.launch(stats.build(kernels::attention_fwd),
-            {uint32_t(s.B * s.H), uint32_t(ceilDiv(s.T, kFwdRows)), 1}, kFwdThreads, kFwdSmem,
-            {q, k, v, dy, lse, delta, dqAcc});
+  if (saved) {
+    if (saved->y != DType::F32 && saved->y != DType::BF16)
+      unsupported(std::string("saved y has dtype ") + plan::dtypeName(saved->y) +
+                  "; supported: f32, bf16");
+    Source src("attn_delta_n" + std::to_string(s.B * s.H) + "_t" + std::to_string(s.T) + "_y" +
+               typeTag(saved->y) + (saved->merged ? "_merged" : ""));
+    src.define("GOLF_ATTN_AUX", 3)
+        .integer("kRows", s.B * s.H * tPad)
+        .integer("kH", s.H)
+        .integer("kT", s.T)
+        .integer("kTPad", tPad)
+        .flag("kYF32", saved->y == DType::F32)
+        .flag("kYMerged", saved->merged)
+        .check("aux::kThreads == " + std::to_string(kAuxThreads));
+    pb.launch(src.build(kernels::attention_aux),
+              {uint32_t(s.B * s.H * tPad * 8 / kAuxThreads), 1, 1}, kAuxThreads, 0,
+              {dy, {ArgRef::Operand, 5}, delta, dqAcc});
+  } else {
+    Source stats("attn_bwd_stats_" + shapeTag(s));
+    shapeConstants(stats, s)
+        .define("GOLF_ATTN_STATS", 1)
+        .flag("kOutF32", false)
+        .check("fwd::kThreads == " + std::to_string(kFwdThreads))
+        .check("fwd::kBM == " + std::to_string(kFwdRows))
+        .check("fwd::kSmemBytes == " + std::to_string(kFwdSmem));
+    pb.launch(stats.build(kernels::attention_fwd),
+              {uint32_t(s.B * s.H), uint32_t(ceilDiv(s.T, kFwdRows)), 1}, kFwdThreads, kFwdSmem,
+              {q, k, v, dy, lse, delta, dqAcc});
+  }
 
   const DType dkType = s.dk.value_or(s.out), dvType = s.dv.value_or(s.out);
   Source main("attn_bwd_" + shapeTag(s) + "_dk" + typeTag(dkType) + "_dv" + typeTag(dvType));

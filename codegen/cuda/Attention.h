@@ -33,13 +33,33 @@ struct AttentionShape {
   std::optional<plan::DType> dy, dk, dv;
 };
 
-/// Forward: operands (q, k, v), result (y). Throws std::invalid_argument
-/// with a one-line reason for unsupported shapes.
-OpProgram emitAttention(const AttentionShape &s);
+/// Throws std::invalid_argument with a one-line reason when the kernels do
+/// not support `s` (forward, or backward with `grad`).
+void validateAttention(const AttentionShape &s, bool grad);
 
-/// Backward: operands (q, k, v, dy), results (dq, dk, dv). Recomputes the
-/// softmax statistics (lse) and delta = rowsum(dy * y) in a first pass.
-OpProgram emitAttentionGrad(const AttentionShape &s);
+/// The forward's saved softmax statistics: the log2-sum-exp of every query
+/// row, [B*H][T rounded up to 128] f32 (pad rows finite).
+int64_t attentionLseCount(const AttentionShape &s);
+
+/// Forward: operands (q, k, v), result (y); with `saveLse`, also result 1,
+/// the statistics (attentionLseCount floats) for emitAttentionGrad. Throws
+/// std::invalid_argument with a one-line reason for unsupported shapes.
+OpProgram emitAttention(const AttentionShape &s, bool saveLse = false);
+
+/// What a backward reads from its forward instead of recomputing it: the
+/// saved lse, and y (for delta = rowsum(dy * y)), in the forward's
+/// [B, H, T, D] layout or merged by merge_heads to [B, T, H*D].
+struct SavedAttention {
+  plan::DType y;
+  bool merged;
+};
+
+/// Backward: operands (q, k, v, dy), results (dq, dk, dv). Without `saved`,
+/// a first pass recomputes the softmax statistics (lse) and delta; with it,
+/// operands 4 and 5 are the forward's lse and y, and delta takes one read
+/// of dy and y.
+OpProgram emitAttentionGrad(const AttentionShape &s,
+                            std::optional<SavedAttention> saved = std::nullopt);
 
 } // namespace golf::cudagen
 

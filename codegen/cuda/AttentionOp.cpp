@@ -13,7 +13,8 @@
 #include "codegen/cuda/Attention.h"
 #include "codegen/cuda/Lowering.h"
 
-#include <optional>
+#include <algorithm>
+#include <stdexcept>
 
 namespace golf::cudagen {
 
@@ -87,44 +88,99 @@ Step softmaxGradRows(Lowering &l, const plan::Op &op, int probs, int dprobs, int
   return b.finish("softmax_grad_rows", opLabel(l.function(), op) + " softmax grad", r.grid, r.block);
 }
 
-/// The FlashAttention-style program, if the shape is one it supports and
-/// the operands are bf16. The kernels multiply bf16 operands and round the
-/// probabilities to bf16, so f32 attention (autocast off) would differ from
-/// the CPU reference by ~2e-2 at the baseline's size (golfc check, H100):
-/// it takes the exact general path instead. Under autocast the IR casts q,
-/// k and v to bf16 itself.
-std::optional<Step> flashAttention(const Lowering &l, const plan::Op &op) {
-  if (l.type(op.operands[0]).dtype != plan::DType::BF16)
-    return std::nullopt;
+AttentionShape flashShape(const Lowering &l, const plan::Op &op) {
   Dims d = dimsOf(l, op);
-  bool grad = op.kind == "attention_grad";
   AttentionShape s{d.b, d.h, d.hkv, d.t, d.s, d.d, d.dv, op.attrs.value("causal", false),
                    op.attrs.at("scale").get<double>(), l.type(op.operands[0]).dtype,
                    l.type(op.operands[1]).dtype, l.type(op.operands[2]).dtype,
                    l.type(op.results[0]).dtype, std::nullopt, std::nullopt, std::nullopt};
-  if (grad) {
+  if (op.kind == "attention_grad") {
     s.dy = l.type(op.operands[3]).dtype;
     s.dk = l.type(op.results[1]).dtype;
     s.dv = l.type(op.results[2]).dtype;
   }
-  Step step;
+  return s;
+}
+
+/// The flash kernels multiply bf16 operands and round the probabilities to
+/// bf16, so f32 attention (autocast off) would differ from the CPU
+/// reference by ~2e-2 at the baseline's size (golfc check, H100): it takes
+/// the exact general path instead. Under autocast the IR casts q, k and v
+/// to bf16 itself.
+bool flashApplies(const Lowering &l, const plan::Op &op) {
+  if (!l.options().flashAttention || l.type(op.operands[0]).dtype != plan::DType::BF16)
+    return false;
   try {
-    step.program = grad ? emitAttentionGrad(s) : emitAttention(s);
+    validateAttention(flashShape(l, op), op.kind == "attention_grad");
   } catch (const std::invalid_argument &) {
-    return std::nullopt; // the general lowering below handles every shape
+    return false; // the general lowering handles every shape
   }
+  return true;
+}
+
+/// The op of `kind` over the same q, k and v, with the same mask and scale:
+/// the gradient of a forward, or the forward of a gradient.
+const plan::Op *partner(const plan::Function &f, const plan::Op &op, const std::string &kind) {
+  for (const plan::Op &o : f.ops)
+    if (o.kind == kind && std::equal(op.operands.begin(), op.operands.begin() + 3, o.operands.begin()) &&
+        o.attrs.value("causal", false) == op.attrs.value("causal", false) &&
+        o.attrs.at("scale") == op.attrs.at("scale"))
+      return &o;
+  return nullptr;
+}
+
+/// The materialized merge_heads(y), or -1. The backward reads y through
+/// this copy because the output projection's weight gradient keeps it
+/// alive anyway, while y itself dies with the forward.
+int mergedCopyOf(const Lowering &l, int y) {
+  for (const plan::Op &o : l.function().ops)
+    if (o.kind == "merge_heads" && o.operands[0] == y && l.fusion().materialized[size_t(o.results[0])])
+      return o.results[0];
+  return -1;
+}
+
+/// The FlashAttention-style program. A forward whose gradient is in the
+/// same function and whose merged output is materialized saves its lse for
+/// that gradient, which then skips its stats pass.
+Step flashAttention(Lowering &l, const plan::Op &op) {
+  AttentionShape s = flashShape(l, op);
+  Step step;
   step.label = opLabel(l.function(), op) + " (flash)";
   step.operands = op.operands;
   step.results = op.results;
+  const int y = op.results[0];
+  if (op.kind == "attention") {
+    const plan::Op *grad = partner(l.function(), op, "attention_grad");
+    const int merged = mergedCopyOf(l, y);
+    const bool save = grad && merged >= 0 && flashApplies(l, *grad);
+    if (save) {
+      int lse = l.addTemporary({plan::DType::F32, {attentionLseCount(s)}});
+      l.saveAttentionStats(y, {lse, merged});
+      step.results.push_back(lse);
+      step.label += ", saves lse";
+    }
+    step.program = emitAttention(s, save);
+    return step;
+  }
+  const plan::Op *forward = partner(l.function(), op, "attention");
+  const Lowering::AttentionStats *saved = forward ? l.attentionStats(forward->results[0]) : nullptr;
+  if (!saved) {
+    step.program = emitAttentionGrad(s);
+    return step;
+  }
+  step.operands.push_back(saved->lse);
+  step.operands.push_back(saved->y);
+  step.label += ", reads the forward's lse";
+  step.program = emitAttentionGrad(
+      s, SavedAttention{l.type(saved->y).dtype, saved->y != forward->results[0]});
   return step;
 }
 
 } // namespace
 
 std::vector<Step> emitAttentionOp(Lowering &l, const plan::Op &op) {
-  if (l.options().flashAttention)
-    if (std::optional<Step> flash = flashAttention(l, op))
-      return {std::move(*flash)};
+  if (flashApplies(l, op))
+    return {flashAttention(l, op)};
   Dims d = dimsOf(l, op);
   int q = op.operands[0], k = op.operands[1], v = op.operands[2];
   int64_t groups = d.b * d.hkv, rows = d.g * d.t;

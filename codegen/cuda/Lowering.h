@@ -12,6 +12,8 @@
 
 #include "codegen/cuda/KernelBuilder.h"
 
+#include <map>
+
 namespace golf::cudagen {
 
 /// Choices of the GPU lowering.
@@ -44,11 +46,25 @@ public:
   const FusionPlan &fusion() const { return fusion_; }
   FunctionProgram take(std::vector<Step> steps);
 
+  /// What a flash attention forward keeps for its gradient (AttentionOp.cpp):
+  /// the temporary holding its lse and the materialized value the backward
+  /// reads y from (y itself or merge_heads(y)).
+  struct AttentionStats {
+    int lse, y;
+  };
+  void saveAttentionStats(int y, AttentionStats stats) { attentionStats_[y] = stats; }
+  /// The statistics saved by the forward whose result is `y`, if any.
+  const AttentionStats *attentionStats(int y) const {
+    auto it = attentionStats_.find(y);
+    return it == attentionStats_.end() ? nullptr : &it->second;
+  }
+
 private:
   const plan::Function &f_;
   LowerOptions options_;
   std::vector<plan::TensorType> values_;
   FusionPlan fusion_;
+  std::map<int, AttentionStats> attentionStats_;
 };
 
 // The emitters, one per op family.
@@ -65,6 +81,31 @@ std::vector<Step> emitAttentionOp(Lowering &l, const plan::Op &op);
 /// broadcasting read backwards), times `scale`: reduce_to, and the mean of
 /// a loss over its rows.
 std::vector<Step> emitSumTo(Lowering &l, int in, int out, double scale, const std::string &label);
+
+/// Whether reduce_to(in -> out) sums leading rows into trailing columns
+/// (at least 1024 rows); sets the row count and the column count (out's
+/// elements).
+bool sumsRowsToColumns(const std::vector<int64_t> &in, const std::vector<int64_t> &out,
+                       int64_t &rows, int64_t &cols);
+
+/// The second stage of a chunked sum: out = scale * the sum, in order, of
+/// the partial sums stored [chunks, outputs] (chunkMajor) or [outputs,
+/// chunks].
+Step sumPartials(const Lowering &l, int partial, int out, int64_t chunks, bool chunkMajor,
+                 double scale, const std::string &prefix, const std::string &label);
+
+/// Column sums over the same rows and columns, and pointwise `siblings`
+/// with as many elements, in one pass over the rows (Columns.cpp).
+struct ColumnSum {
+  int in, out;
+  double scale;
+};
+std::vector<Step> emitColumns(Lowering &l, const std::vector<ColumnSum> &sums,
+                              const std::vector<int> &siblings, const std::string &label);
+/// The ops (leader first) one column kernel computes when the lowering
+/// reaches the column sum at op `leader`; ops marked `done` are taken.
+std::vector<int> columnGroupAt(const Lowering &l, int leader, const std::vector<bool> &done);
+std::vector<Step> emitColumnGroup(Lowering &l, const std::vector<int> &members);
 
 /// Warp-per-row loops for row emitters: eight rows per block of 256 threads.
 struct RowLoop {

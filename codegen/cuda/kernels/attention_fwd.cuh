@@ -12,13 +12,15 @@
 // backward: instead of y it writes the log2-sum-exp of each row
 // (lse = m * scale * log2(e) + log2(l)), delta = rowsum(dy * y), and zeros
 // the fp32 dq accumulator rows of its tile. Rows are padded to kTPad.
+// With GOLF_ATTN_STATS = 2 it writes y and lse, which the backward then
+// reads instead of running the stats pass.
 //
 // Specialized by a prelude (codegen/cuda/Attention.cpp) that defines:
 //   kB, kH, kHkv, kT, kS, kTPad      int: shapes (kTPad = kT rounded up to 128)
 //   kCausal                          bool
 //   kScaleLog2                       float: scale * log2(e)
 //   kOutF32                          bool: y is fp32 (else bf16)
-//   GOLF_ATTN_STATS                  0 or 1
+//   GOLF_ATTN_STATS                  0, 1 or 2
 //   GOLF_KERNEL_NAME                 the extern "C" entry point
 // Inputs are bf16 (codegen converts fp32 operands first).
 //
@@ -45,11 +47,14 @@ static_assert(kTPad == kMBlocks * kBM, "kTPad is kT rounded up to the query tile
 extern "C" __global__ void __launch_bounds__(fwd::kThreads, 2)
 GOLF_KERNEL_NAME(const bf16_t *__restrict__ q, const bf16_t *__restrict__ k,
                  const bf16_t *__restrict__ v,
-#if GOLF_ATTN_STATS
+#if GOLF_ATTN_STATS == 1
                  const bf16_t *__restrict__ dy, float *__restrict__ lse,
                  float *__restrict__ delta, float *__restrict__ dqAcc
 #else
                  void *__restrict__ y
+#if GOLF_ATTN_STATS == 2
+                 , float *__restrict__ lse
+#endif
 #endif
 ) {
   using namespace fwd;
@@ -171,7 +176,7 @@ GOLF_KERNEL_NAME(const bf16_t *__restrict__ q, const bf16_t *__restrict__ k,
     inv[r] = l[r] > 0.f ? 1.f / l[r] : 0.f;
   }
 
-#if !GOLF_ATTN_STATS
+#if GOLF_ATTN_STATS != 1
 #pragma unroll
   for (int r = 0; r < 2; ++r) {
     const int row = row0 + wrow + g + 8 * r;
@@ -179,6 +184,10 @@ GOLF_KERNEL_NAME(const bf16_t *__restrict__ q, const bf16_t *__restrict__ k,
       const long long base = (static_cast<long long>(bh) * kT + row) * kD + 2 * t;
       storeAccRow<kOutF32>(y, base, o, r, inv[r]);
     }
+#if GOLF_ATTN_STATS == 2
+    if (t == 0) // pad rows too: their lse is finite (zero queries see every key)
+      lse[static_cast<long long>(bh) * kTPad + row] = mScaled[r] + __log2f(l[r]);
+#endif
   }
 #else
 #pragma unroll

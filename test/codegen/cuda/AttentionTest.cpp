@@ -87,6 +87,34 @@ TEST(AttentionEmit, BackwardProgram) {
     EXPECT_FALSE(z) << "the stats pass zeros the dq accumulator itself";
 }
 
+TEST(AttentionEmit, SavedStatisticsReplaceTheStatsPass) {
+  AttentionShape s = shape(100, 2, true, DType::BF16);
+  OpProgram fwd = emitAttention(s, /*saveLse=*/true);
+  expectWellFormed(fwd, 3, 2);
+  EXPECT_EQ(attentionLseCount(s), 2 * 8 * 128); // rows padded to the 128-row query tile
+  OpProgram bwd = emitAttentionGrad(s, SavedAttention{DType::BF16, /*merged=*/true});
+  expectWellFormed(bwd, 6, 3);
+  // delta (reading dy and y), main, dq; no stats pass, no lse scratch.
+  ASSERT_EQ(bwd.launches.size(), 3u);
+  EXPECT_EQ(bwd.launches[0].kernel.rfind("attn_delta_n16_t100_ybf16_merged_", 0), 0u)
+      << bwd.launches[0].kernel;
+  EXPECT_EQ(bwd.scratchBytes.size(), 2u); // delta and the dq accumulator
+  bool readsLse = false, readsY = false;
+  for (const Launch &l : bwd.launches)
+    for (const ArgRef &a : l.args) {
+      readsLse = readsLse || (a.kind == ArgRef::Operand && a.index == 4);
+      readsY = readsY || (a.kind == ArgRef::Operand && a.index == 5);
+    }
+  EXPECT_TRUE(readsLse && readsY);
+  std::string error;
+  try {
+    emitAttentionGrad(s, SavedAttention{DType::F16, false});
+  } catch (const std::invalid_argument &e) {
+    error = e.what();
+  }
+  EXPECT_NE(error.find("saved y has dtype f16; supported: f32, bf16"), std::string::npos) << error;
+}
+
 TEST(AttentionEmit, NamesFollowSources) {
   AttentionShape a = shape(256, 2, true, DType::BF16), b = a;
   EXPECT_EQ(emitAttention(a).kernels[0].name, emitAttention(b).kernels[0].name);
@@ -176,7 +204,11 @@ TEST(AttentionNvrtc, AllConfigurationsCompileForSm90) {
       for (int64_t t : {16, 100, 1024, 2048})
         for (DType dtype : {DType::F32, DType::BF16}) {
           AttentionShape s = shape(t, group, causal, dtype);
-          for (const OpProgram &p : {emitAttention(s), emitAttentionGrad(s)}) {
+          for (const OpProgram &p :
+               {emitAttention(s), emitAttentionGrad(s), emitAttention(s, true),
+                emitAttentionGrad(s, SavedAttention{dtype, t == 100}),
+                emitAttentionGrad(s, SavedAttention{dtype == DType::F32 ? DType::BF16 : DType::F32,
+                                                    t != 100})}) {
             ++programs;
             for (const Kernel &k : p.kernels)
               kernels.emplace(k.name, k);
