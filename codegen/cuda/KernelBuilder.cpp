@@ -652,7 +652,7 @@ std::string KernelBuilder::rope(const plan::Op &op, const Index &idx) {
   line("double " + a + " = double(" + t + ") * " + freq + "[" + j + "];");
   line(a + " = fma(-6.283185307179586, rint(" + a + " * 0.15915494309189535), " + a + ");");
   line("float " + s + ", " + c + ";");
-  line("sincosf(float(" + a + "), &" + s + ", &" + c + ");");
+  line("__sincosf(float(" + a + "), &" + s + ", &" + c + ");");
   if (inverse)
     line(s + " = -" + s + ";");
   Index lo(idx), hi(idx);

@@ -69,6 +69,9 @@ public:
   /// Values the fusion plan has the norm at op `norm` write (its prologue,
   /// Fusion.h): value() computes and stores them instead of loading.
   void absorbWrittenBy(int norm);
+  /// value() computes and stores `v` (a column kernel's sibling) instead of
+  /// loading it.
+  void absorb(int v) { absorbed_.push_back(v); }
   /// A scratch buffer parameter of `bytes` (float elements).
   std::string scratch(uint64_t bytes, bool zeroed);
 

@@ -84,8 +84,12 @@ FunctionProgram lowerFunction(const plan::Plan &plan, const plan::Function &f,
   Lowering l(plan, f, options);
   const FusionPlan &fusion = l.fusion();
   std::vector<Step> steps;
+  std::vector<bool> grouped(f.ops.size(), false); // computed by an earlier column kernel
   for (const plan::Op &op : f.ops) {
     size_t first = steps.size();
+    const int self = int(&op - f.ops.data());
+    if (grouped[size_t(self)])
+      continue;
     try {
       switch (classify(op.kind)) {
       case OpClass::Source:
@@ -123,6 +127,13 @@ FunctionProgram lowerFunction(const plan::Plan &plan, const plan::Function &f,
       case OpClass::Reduction:
         if (op.results.size() == 1 && fusion.epilogueEnd[size_t(op.results[0])] >= 0)
           break; // emitted where its epilogue ends
+        if (std::vector<int> group = columnGroupAt(l, self, grouped); group.size() > 1) {
+          for (int m : group)
+            grouped[size_t(m)] = true;
+          for (Step &s : emitColumnGroup(l, group))
+            steps.push_back(std::move(s));
+          break;
+        }
         for (Step &s : reductionEmitter(op.kind)(l, op))
           steps.push_back(std::move(s));
         break;
@@ -137,7 +148,6 @@ FunctionProgram lowerFunction(const plan::Plan &plan, const plan::Function &f,
     } catch (const std::invalid_argument &e) {
       throw std::invalid_argument("function '" + f.name + "' " + opLabel(f, op) + ": " + e.what());
     }
-    int self = int(&op - f.ops.data());
     for (size_t s = first; s < steps.size(); ++s)
       if (std::find(steps[s].ops.begin(), steps[s].ops.end(), self) == steps[s].ops.end())
         steps[s].ops.push_back(self);

@@ -5,7 +5,7 @@
 // axis, so that neighbouring threads read neighbouring elements. reduce_to
 // gives each output element a block that sums everything projecting onto
 // it in a fixed order, except sums over leading rows into trailing columns,
-// which read coalesced by columns in parallel row chunks (sumColumns).
+// which read coalesced by columns in parallel row chunks (Columns.cpp).
 // Results are deterministic.
 //
 //===----------------------------------------------------------------------===//
@@ -63,6 +63,8 @@ Index inIndex(const SumAxes &a, size_t rank, const Index &reduced, const Index &
   return idx;
 }
 
+} // namespace
+
 /// The second stage of a chunked sum: out[e] = scale * sum over k in order
 /// of the partial sums, stored [chunks, outputs] (chunkMajor) or
 /// [outputs, chunks].
@@ -82,42 +84,27 @@ Step sumPartials(const Lowering &l, int partial, int out, int64_t chunks, bool c
                   {uint32_t(kThreads), 1, 1});
 }
 
-/// Sums over leading rows into trailing columns (the gradient of a
-/// per-channel scale or bias): threads own columns, so a warp reads 32
-/// neighbouring elements, and row chunks run in parallel into partial sums
-/// that a second kernel adds in chunk order.
-std::vector<Step> sumColumns(Lowering &l, int in, int out, double scale, const std::string &label,
-                             const SumAxes &a) {
-  constexpr int64_t kThreads = 256, kRowsPerChunk = 256;
-  int64_t cols = l.type(out).numel(), rows = a.count;
-  int64_t chunks = (rows + kRowsPerChunk - 1) / kRowsPerChunk;
-  std::vector<int64_t> is = l.type(in).shape, os = l.type(out).shape;
-  int partial = l.addTemporary({plan::DType::F32, {chunks, cols}});
-  uint32_t colBlocks = uint32_t((cols + kThreads - 1) / kThreads);
-  KernelBuilder b = l.builder();
-  b.line("const long long c = (long long)blockIdx.x * " + std::to_string(kThreads) + " + threadIdx.x;");
-  b.line("if (c >= " + std::to_string(cols) + "LL) return;");
-  Index o = b.unravel("c", os);
-  b.line("const long long end = min((long long)(blockIdx.y + 1) * " + std::to_string(kRowsPerChunk) +
-         ", " + std::to_string(rows) + "LL);");
-  b.line("float acc = 0.0f;");
-  b.open("for (long long q = (long long)blockIdx.y * " + std::to_string(kRowsPerChunk) + "; q < end; ++q)");
-  b.line("acc += " + b.value(in, inIndex(a, is.size(), b.unravel("q", a.reduced), o)) + ";");
-  b.close();
-  b.store(partial, {"blockIdx.y", "c"}, "acc");
-  return {b.finish("colsum", label, {colBlocks, uint32_t(chunks), 1}, {kThreads, 1, 1}),
-          sumPartials(l, partial, out, chunks, true, scale, "colsum_chunks", label)};
+bool sumsRowsToColumns(const std::vector<int64_t> &in, const std::vector<int64_t> &out,
+                       int64_t &rows, int64_t &cols) {
+  if (in.size() < out.size())
+    return false;
+  SumAxes axes = sumAxes(in, out);
+  if (axes.keptAt.empty() || axes.reducedAt.empty() ||
+      axes.reducedAt.back() > axes.keptAt.front() || axes.count < 1024)
+    return false;
+  rows = axes.count;
+  cols = 1;
+  for (int64_t d : out)
+    cols *= d;
+  return true;
 }
-
-} // namespace
 
 std::vector<Step> emitSumTo(Lowering &l, int in, int out, double scale, const std::string &label) {
   const std::vector<int64_t> is = l.type(in).shape, os = l.type(out).shape;
+  int64_t rows = 0, cols = 0;
+  if (sumsRowsToColumns(is, os, rows, cols))
+    return emitColumns(l, {{in, out, scale}}, {}, label);
   SumAxes axes = sumAxes(is, os);
-  bool rowsThenColumns = !axes.keptAt.empty() && !axes.reducedAt.empty() &&
-                         axes.reducedAt.back() < axes.keptAt.front() && axes.count >= 1024;
-  if (rowsThenColumns)
-    return sumColumns(l, in, out, scale, label, axes);
   // Otherwise a block per (output, chunk of kChunk summed elements); with
   // several chunks a second kernel adds each output's partials in order.
   constexpr int64_t kThreads = 256, kChunk = 8192;

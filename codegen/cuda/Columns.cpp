@@ -1,0 +1,216 @@
+//===- Columns.cpp - column sums and their siblings in one pass -----------===//
+//
+// The gradients of per-channel scales sum a product over all rows into
+// columns (reduce_to [rows, C] -> [C]); the backward computes several of
+// them from the same rows (the residual stream's gradient times each
+// mixing input), next to pointwise values over the same rows (that
+// gradient scaled, cast for the next product). Each would read its
+// operands once more. A column kernel computes them side by side:
+//
+//   grid (ceil(C / 256), ceil(rows / 256)); thread c of chunk k walks rows
+//   256k .. 256k + 255 of column c, adding each sum's operand into its own
+//   accumulator and storing each sibling value, then writes one partial
+//   sum per accumulator; a second kernel per sum adds the partials in chunk
+//   order (deterministic).
+//
+// A warp reads 32 neighbouring columns of one row: coalesced. Siblings a
+// later member reads are computed once, stored, and reused from registers.
+//
+// columnGroupAt picks the members: from a leading column sum it scans
+// forward to the next library op or other reduction for column sums over
+// the same rows and columns and for materialized pointwise values of
+// rows * C elements that share an operand with the group, whose operands
+// are all available when the leader runs (made before it, or members
+// themselves). Steps in between that the members do not read run after the
+// group, in their order.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/cuda/Lowering.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace golf::cudagen {
+
+namespace {
+
+constexpr int64_t kThreads = 256, kRowsPerChunk = 256;
+/// How far past the leader (in ops) members are looked for.
+constexpr size_t kWindow = 96;
+
+/// The op after which value `v` is in memory (a norm's prologue values are
+/// written when the norm's kernel runs).
+int availableAt(const Lowering &l, int v) {
+  const FusionPlan &fp = l.fusion();
+  int norm = fp.writtenByNorm[size_t(v)];
+  if (norm < 0)
+    return fp.producer[size_t(v)];
+  int end = fp.epilogueEnd[size_t(l.function().ops[size_t(norm)].results[0])];
+  return end >= 0 ? fp.producer[size_t(end)] : norm;
+}
+
+/// The materialized values a kernel reads to compute `v` from its producer
+/// (through the values it inlines), except `inline` ones it computes itself.
+void leavesOf(const Lowering &l, int v, const std::set<int> &computed, std::set<int> &out) {
+  const FusionPlan &fp = l.fusion();
+  int p = fp.producer[size_t(v)];
+  if (p < 0)
+    return;
+  for (int o : l.function().ops[size_t(p)].operands) {
+    if (computed.count(o))
+      continue;
+    if (fp.materialized[size_t(o)])
+      out.insert(o);
+    else
+      leavesOf(l, o, computed, out);
+  }
+}
+
+/// A pointwise value that a column kernel may compute and store.
+bool siblingCandidate(const Lowering &l, const plan::Op &op, int64_t elements) {
+  if (classify(op.kind) != OpClass::Pointwise || op.results.size() != 1)
+    return false;
+  int v = op.results[0];
+  const FusionPlan &fp = l.fusion();
+  plan::DType d = l.type(v).dtype;
+  return fp.materialized[size_t(v)] && fp.writtenByNorm[size_t(v)] < 0 &&
+         fp.epilogueOf[size_t(v)] < 0 && l.type(v).numel() == elements &&
+         (d == plan::DType::F32 || d == plan::DType::BF16 || d == plan::DType::F16);
+}
+
+/// The index of flat position q * cols + c of `shape`: leading axes from
+/// q and trailing ones from c where they split there, else from the flat
+/// position.
+Index rowColumnIndex(KernelBuilder &b, const std::vector<int64_t> &shape, int64_t cols) {
+  int64_t trailing = 1;
+  size_t split = shape.size();
+  while (split > 0 && trailing < cols)
+    trailing *= shape[--split];
+  if (trailing != cols)
+    return b.unravel("q * " + std::to_string(cols) + "LL + c", shape);
+  Index idx = b.unravel("q", {shape.begin(), shape.begin() + long(split)});
+  Index tail = b.unravel("c", {shape.begin() + long(split), shape.end()});
+  idx.insert(idx.end(), tail.begin(), tail.end());
+  return idx;
+}
+
+} // namespace
+
+std::vector<int> columnGroupAt(const Lowering &l, int leader, const std::vector<bool> &done) {
+  const plan::Function &f = l.function();
+  const plan::Op &lead = f.ops[size_t(leader)];
+  int64_t rows = 0, cols = 0;
+  if (lead.kind != "reduce_to" ||
+      !sumsRowsToColumns(l.type(lead.operands[0]).shape, l.type(lead.results[0]).shape, rows, cols))
+    return {leader};
+  std::vector<int> members{leader};
+  std::set<int> siblings, shared;
+  // Whether every value computing `v` reads is in memory before the leader
+  // runs or is a sibling; adds those values to `leaves`.
+  auto ready = [&](int v, std::set<int> &leaves) {
+    leavesOf(l, v, siblings, leaves);
+    for (int leaf : leaves)
+      if (availableAt(l, leaf) >= leader)
+        return false;
+    return true;
+  };
+  std::set<int> first;
+  if (!ready(lead.results[0], first))
+    return {leader};
+  shared = first;
+  for (size_t j = size_t(leader) + 1; j < f.ops.size() && j <= size_t(leader) + kWindow; ++j) {
+    if (done[j])
+      continue;
+    const plan::Op &op = f.ops[j];
+    OpClass c = classify(op.kind);
+    int64_t r = 0, k = 0;
+    bool sum = op.kind == "reduce_to" &&
+               sumsRowsToColumns(l.type(op.operands[0]).shape, l.type(op.results[0]).shape, r, k) &&
+               r == rows && k == cols;
+    if (!sum && (c == OpClass::Library || c == OpClass::Reduction))
+      break;
+    if (!sum && !siblingCandidate(l, op, rows * cols))
+      continue; // inlined elsewhere, or a step that runs after the group
+    std::set<int> leaves;
+    if (!ready(op.results[0], leaves))
+      continue;
+    std::set<int> reads; // leaves, siblings included
+    leavesOf(l, op.results[0], {}, reads);
+    bool related = false;
+    for (int v : reads)
+      related = related || shared.count(v) || siblings.count(v);
+    if (!related)
+      continue;
+    members.push_back(int(j));
+    shared.insert(leaves.begin(), leaves.end());
+    if (!sum)
+      siblings.insert(op.results[0]);
+  }
+  return members;
+}
+
+std::vector<Step> emitColumns(Lowering &l, const std::vector<ColumnSum> &sums,
+                              const std::vector<int> &siblings, const std::string &label) {
+  int64_t rows = 0, cols = 0;
+  sumsRowsToColumns(l.type(sums[0].in).shape, l.type(sums[0].out).shape, rows, cols);
+  const int64_t chunks = (rows + kRowsPerChunk - 1) / kRowsPerChunk;
+  std::vector<int> partials;
+  for (size_t i = 0; i < sums.size(); ++i)
+    partials.push_back(l.addTemporary({plan::DType::F32, {chunks, cols}}));
+  KernelBuilder b = l.builder();
+  for (int v : siblings)
+    b.absorb(v);
+  b.line("const long long c = (long long)blockIdx.x * " + std::to_string(kThreads) + " + threadIdx.x;");
+  b.line("if (c >= " + std::to_string(cols) + "LL) return;");
+  b.line("const long long end = min((long long)(blockIdx.y + 1) * " + std::to_string(kRowsPerChunk) +
+         ", " + std::to_string(rows) + "LL);");
+  for (size_t i = 0; i < sums.size(); ++i)
+    b.line("float acc" + std::to_string(i) + " = 0.0f;");
+  b.line("#pragma unroll 4"); // several rows in flight per thread
+  b.open("for (long long q = (long long)blockIdx.y * " + std::to_string(kRowsPerChunk) + "; q < end; ++q)");
+  std::map<std::vector<int64_t>, Index> at; // one index per shape, so reads are shared
+  auto indexOf = [&](int v) -> const Index & {
+    const std::vector<int64_t> &shape = l.type(v).shape;
+    auto it = at.find(shape);
+    if (it == at.end())
+      it = at.emplace(shape, rowColumnIndex(b, shape, cols)).first;
+    return it->second;
+  };
+  // Program order: a sibling is stored before a later sum reads it.
+  for (int v : siblings)
+    b.value(v, indexOf(v));
+  for (size_t i = 0; i < sums.size(); ++i)
+    b.line("acc" + std::to_string(i) + " += " + b.value(sums[i].in, indexOf(sums[i].in)) + ";");
+  b.close();
+  for (size_t i = 0; i < sums.size(); ++i)
+    b.store(partials[i], {"blockIdx.y", "c"}, "acc" + std::to_string(i));
+  std::vector<Step> steps{b.finish(sums.size() + siblings.size() > 1 ? "columns" : "colsum", label,
+                                   {uint32_t((cols + kThreads - 1) / kThreads), uint32_t(chunks), 1},
+                                   {uint32_t(kThreads), 1, 1})};
+  for (size_t i = 0; i < sums.size(); ++i)
+    steps.push_back(sumPartials(l, partials[i], sums[i].out, chunks, true, sums[i].scale,
+                                "colsum_chunks", label));
+  return steps;
+}
+
+std::vector<Step> emitColumnGroup(Lowering &l, const std::vector<int> &members) {
+  const plan::Function &f = l.function();
+  std::vector<ColumnSum> sums;
+  std::vector<int> siblings;
+  std::string label = "columns:";
+  for (int m : members) {
+    const plan::Op &op = f.ops[size_t(m)];
+    if (op.kind == "reduce_to")
+      sums.push_back({op.operands[0], op.results[0], 1.0});
+    else
+      siblings.push_back(op.results[0]);
+    label += " " + opLabel(f, op).substr(3);
+  }
+  std::vector<Step> steps = emitColumns(l, sums, siblings, label);
+  for (Step &s : steps)
+    s.ops.insert(s.ops.end(), members.begin(), members.end());
+  return steps;
+}
+
+} // namespace golf::cudagen
