@@ -61,24 +61,33 @@ bool rowwise(std::string_view kind) {
 
 /// Follows the single-reader chain from reduction result `r` to the first
 /// materialized value; -1 when the chain forks, changes shape or leaves
-/// elementwise ops (and RoPE, which stays within the row, where `rowOps`).
-/// Sets `acrossRow` when a link reads other elements of the row.
+/// elementwise ops. Where `rowOps` (norms), the chain may also hold RoPE,
+/// which stays within the row, and one merge_heads, which moves whole rows
+/// (the norm's rows of the head dim become rows of the merged tensor).
+/// Sets `acrossRow` when a link reads other elements of the row or moves it.
 int chainEnd(const plan::Plan &plan, const plan::Function &f, const FusionPlan &fp,
              const std::vector<int> &reader, int r, bool rowOps, bool &acrossRow) {
-  const std::vector<int64_t> &shape = plan.values[size_t(r)].shape;
+  std::vector<int64_t> shape = plan.values[size_t(r)].shape;
+  const int64_t row = shape.back();
+  bool merged = false;
   acrossRow = false;
   for (int cur = r;;) {
     if (fp.uses[size_t(cur)] != 1 || reader[size_t(cur)] < 0)
       return -1;
     const plan::Op &op = f.ops[size_t(reader[size_t(cur)])];
-    bool rope = rowOps && op.kind == "rope";
-    if ((!elementwise(op.kind) && !rope) || op.results.size() != 1 ||
-        plan.values[size_t(op.results[0])].shape != shape)
+    if (op.results.size() != 1)
       return -1;
-    acrossRow = acrossRow || rope;
+    const std::vector<int64_t> &next = plan.values[size_t(op.results[0])].shape;
+    bool rope = rowOps && op.kind == "rope";
+    bool merge = rowOps && !merged && op.kind == "merge_heads" && shape.size() == 4;
+    if (!merge && ((!elementwise(op.kind) && !rope) || next != shape))
+      return -1;
+    acrossRow = acrossRow || rope || merge;
+    merged = merged || merge;
+    shape = next;
     cur = op.results[0];
     if (fp.materialized[size_t(cur)])
-      return acrossRow && shape.back() > kMaxEpilogueRow ? -1 : cur;
+      return acrossRow && row > kMaxEpilogueRow ? -1 : cur;
   }
 }
 

@@ -42,7 +42,8 @@ struct FusionPlan {
   // (an rms_norm's bf16 cast, an rms_norm_grad added to the residual's
   // gradient): one pass over memory fewer per link.
   // A norm's chain may also move elements within the row (RoPE after q/k
-  // RMSNorm): the norm kernel then stages the row in shared memory.
+  // RMSNorm) or move the row (merge_heads after the q/k norms' gradients):
+  // the norm kernel then stages the row in shared memory.
   std::vector<int> epilogueEnd; // per reduction result: the value its kernel writes, or -1
   std::vector<int> epilogueOf;  // per value: the reduction result whose kernel writes it, or -1
   std::vector<bool> epilogueRow; // per reduction result: the chain reads across its row

@@ -1,7 +1,9 @@
 //===- Norm.cpp - rms_norm and its gradient, a warp per row ----------------===//
 #include "codegen/cuda/Lowering.h"
 
+#include <algorithm>
 #include <cfloat>
+#include <stdexcept>
 
 namespace golf::cudagen {
 
@@ -11,6 +13,27 @@ double epsOf(const plan::Op &op, plan::DType d) {
   if (op.attrs.contains("eps"))
     return op.attrs.at("eps").get<double>();
   return plan::rmsNormDefaultEps(d);
+}
+
+/// The index in the epilogue's end of element `at` of the norm's result
+/// `y`: the chain's links keep the index, except merge_heads, which moves
+/// row (b, h, t) of the head dim to columns h*D .. h*D + D-1 of row (b, t).
+Index endIndex(const Lowering &l, int y, int end, Index at) {
+  const plan::Function &f = l.function();
+  for (int cur = y; cur != end;) {
+    const plan::Op *next = nullptr;
+    for (size_t j = size_t(l.fusion().producer[size_t(cur)]) + 1; j < f.ops.size() && !next; ++j)
+      if (std::find(f.ops[j].operands.begin(), f.ops[j].operands.end(), cur) != f.ops[j].operands.end())
+        next = &f.ops[j];
+    if (!next)
+      throw std::logic_error("epilogue chain of %" + std::to_string(y) + " is broken");
+    if (next->kind == "merge_heads") {
+      const std::string d = std::to_string(l.type(cur).shape[3]);
+      at = {at[0], at[2], "(" + at[1] + " * " + d + " + " + at[3] + ")"};
+    }
+    cur = next->results[0];
+  }
+  return at;
 }
 
 } // namespace
@@ -111,7 +134,8 @@ std::vector<Step> emitNorm(Lowering &l, const plan::Op &op) {
     b.bindRow(y, "srow");
     int end = fusion.epilogueEnd[size_t(y)];
     b.open("for (int c = lane; c < " + n + "; c += 32)");
-    b.store(end, at, b.compute(end, at));
+    Index atEnd = endIndex(l, y, end, at);
+    b.store(end, atEnd, b.compute(end, atEnd));
     b.close();
   } else if (vector) {
     b.line("#pragma unroll");
