@@ -159,9 +159,14 @@ private:
 };
 
 std::string shapeTag(const AttentionShape &s) {
+  const AttentionShape::Merged &m = s.merged;
+  std::string merged;
+  for (auto [flag, name] : {std::pair{m.q, "q"}, {m.k, "k"}, {m.v, "v"}, {m.out, "o"},
+                            {m.dy, "y"}, {m.dk, "K"}, {m.dv, "V"}})
+    merged += flag ? name : "";
   return "c" + std::to_string(s.causal) + "_g" + std::to_string(s.H / s.Hkv) + "_d64_b" +
          std::to_string(s.B) + "_h" + std::to_string(s.H) + "_t" + std::to_string(s.T) + "_s" +
-         std::to_string(s.S);
+         std::to_string(s.S) + (merged.empty() ? "" : "_m" + merged);
 }
 
 /// The shape constants shared by the forward and backward kernels.
@@ -174,6 +179,10 @@ Source &shapeConstants(Source &src, const AttentionShape &s) {
       .integer("kS", s.S)
       .integer("kTPad", ceilDiv(s.T, kFwdRows) * kFwdRows)
       .flag("kCausal", s.causal)
+      .flag("kQMerged", s.merged.q)
+      .flag("kKMerged", s.merged.k)
+      .flag("kVMerged", s.merged.v)
+      .flag("kDyMerged", s.merged.dy)
       .constant("float", "kScale", floatLit(s.scale))
       .constant("float", "kScaleLog2", floatLit(s.scale * log2e));
 }
@@ -234,6 +243,7 @@ OpProgram emitAttention(const AttentionShape &s, bool saveLse) {
   shapeConstants(src, s)
       .define("GOLF_ATTN_STATS", saveLse ? 2 : 0)
       .flag("kOutF32", s.out == DType::F32)
+      .flag("kOutMerged", s.merged.out)
       .check("fwd::kThreads == " + std::to_string(kFwdThreads))
       .check("fwd::kBM == " + std::to_string(kFwdRows))
       .check("fwd::kSmemBytes == " + std::to_string(kFwdSmem));
@@ -264,7 +274,8 @@ OpProgram emitAttentionGrad(const AttentionShape &s, std::optional<SavedAttentio
       unsupported(std::string("saved y has dtype ") + plan::dtypeName(saved->y) +
                   "; supported: f32, bf16");
     Source src("attn_delta_n" + std::to_string(s.B * s.H) + "_t" + std::to_string(s.T) + "_y" +
-               typeTag(saved->y) + (saved->merged ? "_merged" : ""));
+               typeTag(saved->y) + (saved->merged ? "_merged" : "") +
+               (s.merged.dy ? "_dymerged" : ""));
     src.define("GOLF_ATTN_AUX", 3)
         .integer("kRows", s.B * s.H * tPad)
         .integer("kH", s.H)
@@ -272,6 +283,7 @@ OpProgram emitAttentionGrad(const AttentionShape &s, std::optional<SavedAttentio
         .integer("kTPad", tPad)
         .flag("kYF32", saved->y == DType::F32)
         .flag("kYMerged", saved->merged)
+        .flag("kDyMerged", s.merged.dy)
         .check("aux::kThreads == " + std::to_string(kAuxThreads));
     pb.launch(src.build(kernels::attention_aux),
               {uint32_t(s.B * s.H * tPad * 8 / kAuxThreads), 1, 1}, kAuxThreads, 0,
@@ -281,6 +293,7 @@ OpProgram emitAttentionGrad(const AttentionShape &s, std::optional<SavedAttentio
     shapeConstants(stats, s)
         .define("GOLF_ATTN_STATS", 1)
         .flag("kOutF32", false)
+        .flag("kOutMerged", false)
         .check("fwd::kThreads == " + std::to_string(kFwdThreads))
         .check("fwd::kBM == " + std::to_string(kFwdRows))
         .check("fwd::kSmemBytes == " + std::to_string(kFwdSmem));
@@ -294,6 +307,8 @@ OpProgram emitAttentionGrad(const AttentionShape &s, std::optional<SavedAttentio
   shapeConstants(main, s)
       .flag("kDkF32", dkType == DType::F32)
       .flag("kDvF32", dvType == DType::F32)
+      .flag("kDkMerged", s.merged.dk)
+      .flag("kDvMerged", s.merged.dv)
       .check("bwd::kThreads == " + std::to_string(kBwdThreads))
       .check("bwd::kBN == " + std::to_string(kBwdKeys))
       .check("bwd::kBM == " + std::to_string(kBwdRows))
@@ -303,10 +318,12 @@ OpProgram emitAttentionGrad(const AttentionShape &s, std::optional<SavedAttentio
             {q, k, v, dy, lse, delta, dqAcc, {ArgRef::Result, 1}, {ArgRef::Result, 2}});
 
   Source dq("attn_dq_n" + std::to_string(s.B * s.H) + "_t" + std::to_string(s.T) + "_" +
-            typeTag(s.out));
+            typeTag(s.out) + (s.merged.out ? "_merged" : ""));
   dq.define("GOLF_ATTN_AUX", 2)
       .integer("kCount", qCount)
+      .integer("kH", s.H)
       .integer("kT", s.T)
+      .flag("kOutMerged", s.merged.out)
       .integer("kTPad", tPad)
       .flag("kOutF32", s.out == DType::F32)
       .constant("float", "kScale", floatLit(s.scale))

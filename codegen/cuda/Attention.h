@@ -31,6 +31,11 @@ struct AttentionShape {
   plan::DType out; // y (forward) or dq (backward)
   // Backward only, where they differ from `out`: dy (operand 3), dk, dv.
   std::optional<plan::DType> dy, dk, dv;
+  /// Tensors in merge_heads' layout [B, T, H, D] (the projections' own)
+  /// instead of [B, H, T, D]: `out` is y or dq.
+  struct Merged {
+    bool q = false, k = false, v = false, out = false, dy = false, dk = false, dv = false;
+  } merged = {};
 };
 
 /// Throws std::invalid_argument with a one-line reason when the kernels do

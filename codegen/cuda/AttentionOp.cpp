@@ -139,6 +139,46 @@ int mergedCopyOf(const Lowering &l, int y) {
   return -1;
 }
 
+bool isArgOrResult(const plan::Function &f, int v) {
+  return std::find(f.args.begin(), f.args.end(), v) != f.args.end() ||
+         std::find(f.results.begin(), f.results.end(), v) != f.results.end();
+}
+
+/// The projection that split_heads splits into operand `v`, when every op
+/// reading `v` is a flash attention kernel (which then reads the
+/// projection itself); else -1.
+int splitSource(const Lowering &l, int v) {
+  const plan::Function &f = l.function();
+  int p = l.fusion().producer[size_t(v)];
+  if (p < 0 || f.ops[size_t(p)].kind != "split_heads" || isArgOrResult(f, v))
+    return -1;
+  int source = f.ops[size_t(p)].operands[0];
+  if (!l.fusion().materialized[size_t(source)] || l.type(source).dtype != l.type(v).dtype)
+    return -1;
+  for (const plan::Op &o : f.ops)
+    if (std::find(o.operands.begin(), o.operands.end(), v) != o.operands.end() &&
+        ((o.kind != "attention" && o.kind != "attention_grad") || !flashApplies(l, o)))
+      return -1;
+  return source;
+}
+
+/// The materialized merge_heads of result `v` when that is its only reader
+/// (the kernel then writes it merged); else -1.
+int mergeTarget(const Lowering &l, int v) {
+  const plan::Function &f = l.function();
+  const FusionPlan &fp = l.fusion();
+  if (fp.uses[size_t(v)] != 1 || isArgOrResult(f, v))
+    return -1;
+  for (const plan::Op &o : f.ops)
+    if (o.kind == "merge_heads" && o.operands[0] == v) {
+      int m = o.results[0];
+      bool ok = fp.materialized[size_t(m)] && fp.writtenByNorm[size_t(m)] < 0 &&
+                fp.epilogueOf[size_t(m)] < 0 && l.type(m).dtype == l.type(v).dtype;
+      return ok ? m : -1;
+    }
+  return -1;
+}
+
 /// The FlashAttention-style program. A forward whose gradient is in the
 /// same function and whose merged output is materialized saves its lse for
 /// that gradient, which then skips its stats pass.
@@ -148,6 +188,19 @@ Step flashAttention(Lowering &l, const plan::Op &op) {
   step.label = opLabel(l.function(), op) + " (flash)";
   step.operands = op.operands;
   step.results = op.results;
+  // Operands read from their projections, results written merged.
+  bool *readsMerged[] = {&s.merged.q, &s.merged.k, &s.merged.v, &s.merged.dy};
+  for (size_t i = 0; i < step.operands.size() && i < 4; ++i)
+    if (int source = l.mergedSource(step.operands[i]); source >= 0) {
+      *readsMerged[i] = true;
+      step.operands[i] = source;
+    }
+  bool *writesMerged[] = {&s.merged.out, &s.merged.dk, &s.merged.dv};
+  for (size_t i = 0; i < step.results.size(); ++i)
+    if (int target = l.mergedTarget(step.results[i]); target >= 0) {
+      *writesMerged[i] = true;
+      step.results[i] = target;
+    }
   const int y = op.results[0];
   if (op.kind == "attention") {
     const plan::Op *grad = partner(l.function(), op, "attention_grad");
@@ -175,6 +228,23 @@ Step flashAttention(Lowering &l, const plan::Op &op) {
       s, SavedAttention{l.type(saved->y).dtype, saved->y != forward->results[0]});
   return step;
 }
+
+} // namespace
+
+void planAttentionLayouts(Lowering &l) {
+  for (const plan::Op &op : l.function().ops) {
+    if ((op.kind != "attention" && op.kind != "attention_grad") || !flashApplies(l, op))
+      continue;
+    for (size_t i = 0; i < op.operands.size(); ++i)
+      if (int source = splitSource(l, op.operands[i]); source >= 0)
+        l.readMerged(op.operands[i], source);
+    for (int r : op.results)
+      if (int target = mergeTarget(l, r); target >= 0)
+        l.writeMerged(r, target);
+  }
+}
+
+namespace {
 
 } // namespace
 

@@ -82,6 +82,7 @@ Emitter reductionEmitter(const std::string &kind) {
 FunctionProgram lowerFunction(const plan::Plan &plan, const plan::Function &f,
                               const LowerOptions &options) {
   Lowering l(plan, f, options);
+  planAttentionLayouts(l);
   const FusionPlan &fusion = l.fusion();
   std::vector<Step> steps;
   std::vector<bool> grouped(f.ops.size(), false); // computed by an earlier column kernel
@@ -106,7 +107,8 @@ FunctionProgram lowerFunction(const plan::Plan &plan, const plan::Function &f,
             steps.push_back(std::move(s));
           }
         } else if (fusion.materialized[size_t(op.results[0])] &&
-                   fusion.writtenByNorm[size_t(op.results[0])] < 0) {
+                   fusion.writtenByNorm[size_t(op.results[0])] < 0 &&
+                   !l.writtenByAttention(op.results[0])) {
           steps.push_back(emitPointwise(l, op.results[0]));
         }
         break;

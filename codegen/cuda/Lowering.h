@@ -59,12 +59,43 @@ public:
     return it == attentionStats_.end() ? nullptr : &it->second;
   }
 
+  /// Head layouts of the flash attention kernels (AttentionOp.cpp): an
+  /// operand split by split_heads is read from the projection it splits
+  /// (`readFrom`), a result merged by merge_heads is written merged
+  /// (`writeTo`), so neither copy runs; the split or unmerged value then
+  /// lives nowhere.
+  void readMerged(int split, int source) {
+    readFrom_[split] = source;
+    fusion_.materialized[size_t(split)] = false;
+  }
+  void writeMerged(int result, int merged) {
+    writeTo_[result] = merged;
+    fusion_.materialized[size_t(result)] = false;
+  }
+  /// The merged value behind `v` (readFrom or writeTo), or -1.
+  int mergedSource(int v) const {
+    auto r = readFrom_.find(v);
+    return r != readFrom_.end() ? r->second : -1;
+  }
+  int mergedTarget(int v) const {
+    auto w = writeTo_.find(v);
+    return w != writeTo_.end() ? w->second : -1;
+  }
+  /// Whether an attention kernel writes `v` (a merge_heads result).
+  bool writtenByAttention(int v) const {
+    for (const auto &[result, merged] : writeTo_)
+      if (merged == v)
+        return true;
+    return false;
+  }
+
 private:
   const plan::Function &f_;
   LowerOptions options_;
   std::vector<plan::TensorType> values_;
   FusionPlan fusion_;
   std::map<int, AttentionStats> attentionStats_;
+  std::map<int, int> readFrom_, writeTo_;
 };
 
 // The emitters, one per op family.
@@ -76,6 +107,9 @@ std::vector<Step> emitQuant(Lowering &l, const plan::Op &op);         // fake_qu
 std::vector<Step> emitEmbeddingGrad(Lowering &l, const plan::Op &op); // embedding_grad
 Step emitGemm(const Lowering &l, const plan::Op &op);
 std::vector<Step> emitAttentionOp(Lowering &l, const plan::Op &op);
+/// Decides the head layouts of the flash attention kernels (Lowering::
+/// readMerged, writeMerged) before any step is emitted.
+void planAttentionLayouts(Lowering &l);
 
 /// Sums all of `in` that project onto each element of `out` (numpy
 /// broadcasting read backwards), times `scale`: reduce_to, and the mean of

@@ -5,12 +5,14 @@
 //     converted once so the attention kernels read bf16 only);
 //   2 (dq):      dq = kScale * acc for kRows rows of 64, reading the padded
 //     [kHeads][kTPad][64] fp32 accumulator of attention_bwd.cuh and writing
-//     [kHeads][kT][64] fp32 or bf16 (kOutF32);
+//     [kHeads][kT][64] (or, kOutMerged, [B][kT][kH][64]) fp32 or bf16
+//     (kOutF32);
 //   3 (delta):   the first pass of a backward whose forward saved lse:
 //     delta = rowsum(dy * y) for each of the kRows = B*H*kTPad padded query
 //     rows (0 on pad rows), and zeros of the rows' fp32 dq accumulator. y is
 //     the forward's [B*H][kT][64] or, with kYMerged, merge_heads' copy
-//     [B][kT][kH][64]; fp32 or bf16 (kYF32).
+//     [B][kT][kH][64]; fp32 or bf16 (kYF32); dy is in either layout
+//     (kDyMerged).
 // Kernels 1 and 2: each thread handles 4 consecutive values; kCount and the
 // row length are multiples of 4. Kernel 3: 8 threads per row, 8 values each.
 //
@@ -20,7 +22,8 @@
 #define GOLF_ATTN_AUX 2
 constexpr long long kCount = 64LL * 8 * 1024 * 64;
 constexpr int kT = 1024, kTPad = 1024;
-constexpr bool kOutF32 = false;
+constexpr int kH = 8;
+constexpr bool kOutF32 = false, kOutMerged = false;
 constexpr float kScale = 0.125f;
 #define GOLF_KERNEL_NAME attn_aux
 #endif
@@ -48,8 +51,9 @@ GOLF_KERNEL_NAME(const float *__restrict__ acc, void *__restrict__ dq) {
   const long long row = i / (kD / 4), col = 4 * (i % (kD / 4));
   const long long head = row / kT, rowInHead = row - head * kT;
   const float4 x = *reinterpret_cast<const float4 *>(acc + (head * kTPad + rowInHead) * kD + col);
-  golf::storePair<kOutF32>(dq, 4 * i, kScale * x.x, kScale * x.y);
-  golf::storePair<kOutF32>(dq, 4 * i + 2, kScale * x.z, kScale * x.w);
+  const long long at = golf::headRow<kOutMerged, kH, kT>(head, rowInHead) + col;
+  golf::storePair<kOutF32>(dq, at, kScale * x.x, kScale * x.y);
+  golf::storePair<kOutF32>(dq, at + 2, kScale * x.z, kScale * x.w);
 }
 #elif GOLF_ATTN_AUX == 3
 static_assert(kRows * 8 % aux::kThreads == 0, "whole rows per block: no thread leaves early");
@@ -62,8 +66,8 @@ GOLF_KERNEL_NAME(const bf16_t *__restrict__ dy, const void *__restrict__ y,
   const int part = static_cast<int>(i & 7), t = static_cast<int>(row - bh * kTPad);
   float dot = 0.f;
   if (t < kT) {
-    const uint4 d = *reinterpret_cast<const uint4 *>(dy + (bh * kT + t) * kD + 8 * part);
     const long long b = bh / kH, h = bh - b * kH;
+    const uint4 d = *reinterpret_cast<const uint4 *>(dy + golf::headRow<kDyMerged, kH, kT>(bh, t) + 8 * part);
     const long long yAt = (kYMerged ? (b * kT + t) * kH + h : bh * kT + t) * kD + 8 * part;
     float yv[8];
     if (kYF32) {

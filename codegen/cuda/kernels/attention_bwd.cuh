@@ -24,6 +24,8 @@
 //   kCausal                          bool
 //   kScale, kScaleLog2               float: scale and scale * log2(e)
 //   kDkF32, kDvF32                   bool: dk / dv are fp32 (else bf16)
+//   kQMerged, kKMerged, kVMerged,    bool: the tensor is in merge_heads'
+//   kDyMerged, kDkMerged, kDvMerged    layout [B][T][H][64] (else [B][H][T][64])
 //   GOLF_KERNEL_NAME                 the extern "C" entry point
 //
 //===----------------------------------------------------------------------===//
@@ -31,6 +33,8 @@
 #include "attention_common.cuh"
 constexpr int kB = 64, kH = 8, kHkv = 4, kT = 1024, kS = 1024, kTPad = 1024;
 constexpr bool kCausal = true, kDkF32 = false, kDvF32 = false;
+constexpr bool kQMerged = false, kKMerged = false, kVMerged = false, kDyMerged = false,
+               kDkMerged = false, kDvMerged = false;
 constexpr float kScale = 0.125f, kScaleLog2 = 0.125f * 1.4426950408889634f;
 #define GOLF_KERNEL_NAME attn_bwd
 #endif
@@ -79,16 +83,19 @@ GOLF_KERNEL_NAME(const bf16_t *__restrict__ q, const bf16_t *__restrict__ k,
   const int nI = kMBlocks - iStart;
   const int nSteps = kGroup * nI;
 
-  loadTile<kBN, kThreads>(sK, k + static_cast<long long>(bkv) * kS * kD, key0, kS, tid);
-  loadTile<kBN, kThreads>(sV, v + static_cast<long long>(bkv) * kS * kD, key0, kS, tid);
+  loadTile<kBN, kThreads, kPitch<kKMerged, kHkv>>(sK, k + headRow<kKMerged, kHkv, kS>(bkv, 0),
+                                                  key0, kS, tid);
+  loadTile<kBN, kThreads, kPitch<kVMerged, kHkv>>(sV, v + headRow<kVMerged, kHkv, kS>(bkv, 0),
+                                                  key0, kS, tid);
 
   // Step `it` is query tile iStart + it % nI of group head it / nI.
   auto loadStep = [&](int it, int buf) {
     const int bh = b * kH + kvh * kGroup + it / nI;
     const int q0 = (iStart + it % nI) * kBM;
-    const long long head = static_cast<long long>(bh) * kT * kD;
-    loadTile<kBM, kThreads>(sQ + buf * kBM * kD, q + head, q0, kT, tid);
-    loadTile<kBM, kThreads>(sdY + buf * kBM * kD, dy + head, q0, kT, tid);
+    loadTile<kBM, kThreads, kPitch<kQMerged, kH>>(sQ + buf * kBM * kD,
+                                                  q + headRow<kQMerged, kH, kT>(bh, 0), q0, kT, tid);
+    loadTile<kBM, kThreads, kPitch<kDyMerged, kH>>(sdY + buf * kBM * kD,
+                                                   dy + headRow<kDyMerged, kH, kT>(bh, 0), q0, kT, tid);
     if (tid < 2 * kBM / 4) { // lse and delta rows exist up to kTPad
       const bool isLse = tid < kBM / 4;
       const int c = isLse ? tid : tid - kBM / 4;
@@ -220,9 +227,8 @@ GOLF_KERNEL_NAME(const bf16_t *__restrict__ q, const bf16_t *__restrict__ k,
   for (int r = 0; r < 2; ++r) {
     const int key = key0 + wkey + g + 8 * r;
     if (key < kS) {
-      const long long base = (static_cast<long long>(bkv) * kS + key) * kD + 2 * t;
-      storeAccRow<kDkF32>(dk, base, accK, r, kScale);
-      storeAccRow<kDvF32>(dv, base, accV, r, 1.f);
+      storeAccRow<kDkF32>(dk, headRow<kDkMerged, kHkv, kS>(bkv, key) + 2 * t, accK, r, kScale);
+      storeAccRow<kDvF32>(dv, headRow<kDvMerged, kHkv, kS>(bkv, key) + 2 * t, accV, r, 1.f);
     }
   }
 }

@@ -43,9 +43,24 @@ template <int N> GOLF_DEVICE void cpAsyncWait() {
   asm volatile("cp.async.wait_group %0;\n" ::"n"(N));
 }
 
-/// Copies rows [row0, row0 + kRows) of a [rows][64] bf16 matrix in global
-/// memory into a swizzled smem tile; rows at or past `rowLimit` become zero.
-template <int kRows, int kThreads>
+/// Offset of row `row` of head `bh` (batch * heads + head) in a
+/// [B][heads][rows][64] tensor or, kMerged, in merge_heads' layout
+/// [B][rows][heads][64] (the projections' own, so no copy splits or merges
+/// the heads).
+template <bool kMerged, int kHeads, int kRows>
+GOLF_DEVICE long long headRow(long long bh, long long row) {
+  if (!kMerged)
+    return (bh * kRows + row) * kHeadDim;
+  const long long b = bh / kHeads;
+  return ((b * kRows + row) * kHeads + (bh - b * kHeads)) * kHeadDim;
+}
+/// Elements from one row of a head to the next.
+template <bool kMerged, int kHeads> constexpr int kPitch = kMerged ? kHeads * kHeadDim : kHeadDim;
+
+/// Copies rows [row0, row0 + kRows) of a head (row r at matrix + r * kRowPitch,
+/// 64 bf16 each) into a swizzled smem tile; rows at or past `rowLimit`
+/// become zero.
+template <int kRows, int kThreads, int kRowPitch = kHeadDim>
 GOLF_DEVICE void loadTile(bf16_t *tile, const bf16_t *matrix, int row0, int rowLimit, int tid) {
   static_assert(kRows * kChunks % kThreads == 0, "whole chunks per thread");
   const u32 base = smemAddr(tile);
@@ -53,7 +68,7 @@ GOLF_DEVICE void loadTile(bf16_t *tile, const bf16_t *matrix, int row0, int rowL
   for (int n = 0; n < kRows * kChunks / kThreads; ++n) {
     const int i = tid + n * kThreads, r = i >> 3, c = i & 7;
     const bool ok = row0 + r < rowLimit;
-    const bf16_t *src = matrix + (ok ? static_cast<long long>(row0 + r) * kHeadDim + c * 8 : 0);
+    const bf16_t *src = matrix + (ok ? static_cast<long long>(row0 + r) * kRowPitch + c * 8 : 0);
     cpAsync16(base + 2 * swz(r, c), src, ok ? 16 : 0);
   }
 }

@@ -20,6 +20,8 @@
 //   kCausal                          bool
 //   kScaleLog2                       float: scale * log2(e)
 //   kOutF32                          bool: y is fp32 (else bf16)
+//   kQMerged, kKMerged, kVMerged,    bool: the tensor is in merge_heads'
+//   kOutMerged, kDyMerged              layout [B][T][H][64] (else [B][H][T][64])
 //   GOLF_ATTN_STATS                  0, 1 or 2
 //   GOLF_KERNEL_NAME                 the extern "C" entry point
 // Inputs are bf16 (codegen converts fp32 operands first).
@@ -29,6 +31,8 @@
 #include "attention_common.cuh"
 constexpr int kB = 64, kH = 8, kHkv = 4, kT = 1024, kS = 1024, kTPad = 1024;
 constexpr bool kCausal = true, kOutF32 = false;
+constexpr bool kQMerged = false, kKMerged = false, kVMerged = false, kOutMerged = false,
+               kDyMerged = false;
 constexpr float kScaleLog2 = 0.125f * 1.4426950408889634f;
 #define GOLF_ATTN_STATS 0
 #define GOLF_KERNEL_NAME attn_fwd
@@ -71,17 +75,19 @@ GOLF_KERNEL_NAME(const bf16_t *__restrict__ q, const bf16_t *__restrict__ k,
   const int b = bh / kH, h = bh - b * kH;
   const long long kvHead = static_cast<long long>(b) * kHkv + h / kGroup;
   const int row0 = mBlock * kBM;
-  const bf16_t *gQ = q + static_cast<long long>(bh) * kT * kD;
-  const bf16_t *gK = k + kvHead * kS * kD;
-  const bf16_t *gV = v + kvHead * kS * kD;
+  const bf16_t *gQ = q + headRow<kQMerged, kH, kT>(bh, 0);
+  const bf16_t *gK = k + headRow<kKMerged, kHkv, kS>(kvHead, 0);
+  const bf16_t *gV = v + headRow<kVMerged, kHkv, kS>(kvHead, 0);
+  constexpr int qPitch = kPitch<kQMerged, kH>, kvPitchK = kPitch<kKMerged, kHkv>,
+                vPitch = kPitch<kVMerged, kHkv>;
 
   int nBlocks = kNBlocks;
   if (kCausal)
     nBlocks = min(kNBlocks, (min(row0 + kBM, kT) + kBN - 1) / kBN);
 
-  loadTile<kBM, kThreads>(sQ, gQ, row0, kT, tid);
-  loadTile<kBN, kThreads>(sK, gK, 0, kS, tid);
-  loadTile<kBN, kThreads>(sV, gV, 0, kS, tid);
+  loadTile<kBM, kThreads, qPitch>(sQ, gQ, row0, kT, tid);
+  loadTile<kBN, kThreads, kvPitchK>(sK, gK, 0, kS, tid);
+  loadTile<kBN, kThreads, vPitch>(sV, gV, 0, kS, tid);
   cpAsyncCommit();
 
   float o[8][4];
@@ -98,8 +104,8 @@ GOLF_KERNEL_NAME(const bf16_t *__restrict__ q, const bf16_t *__restrict__ k,
   for (int nb = 0; nb < nBlocks; ++nb) {
     const int buf = nb & 1;
     if (nb + 1 < nBlocks) {
-      loadTile<kBN, kThreads>(sK + (buf ^ 1) * kBN * kD, gK, (nb + 1) * kBN, kS, tid);
-      loadTile<kBN, kThreads>(sV + (buf ^ 1) * kBN * kD, gV, (nb + 1) * kBN, kS, tid);
+      loadTile<kBN, kThreads, kvPitchK>(sK + (buf ^ 1) * kBN * kD, gK, (nb + 1) * kBN, kS, tid);
+      loadTile<kBN, kThreads, vPitch>(sV + (buf ^ 1) * kBN * kD, gV, (nb + 1) * kBN, kS, tid);
     }
     cpAsyncCommit();
     cpAsyncWait<1>();
@@ -181,7 +187,7 @@ GOLF_KERNEL_NAME(const bf16_t *__restrict__ q, const bf16_t *__restrict__ k,
   for (int r = 0; r < 2; ++r) {
     const int row = row0 + wrow + g + 8 * r;
     if (row < kT) {
-      const long long base = (static_cast<long long>(bh) * kT + row) * kD + 2 * t;
+      const long long base = headRow<kOutMerged, kH, kT>(bh, row) + 2 * t;
       storeAccRow<kOutF32>(y, base, o, r, inv[r]);
     }
 #if GOLF_ATTN_STATS == 2
@@ -195,7 +201,7 @@ GOLF_KERNEL_NAME(const bf16_t *__restrict__ q, const bf16_t *__restrict__ k,
     const int row = row0 + wrow + g + 8 * r;
     float dot = 0.f;
     if (row < kT) {
-      const u32 *dyRow = reinterpret_cast<const u32 *>(dy + (static_cast<long long>(bh) * kT + row) * kD);
+      const u32 *dyRow = reinterpret_cast<const u32 *>(dy + headRow<kDyMerged, kH, kT>(bh, row));
 #pragma unroll
       for (int j = 0; j < 8; ++j) {
         const u32 d2 = dyRow[4 * j + t];

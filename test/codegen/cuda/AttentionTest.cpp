@@ -115,6 +115,25 @@ TEST(AttentionEmit, SavedStatisticsReplaceTheStatsPass) {
   EXPECT_NE(error.find("saved y has dtype f16; supported: f32, bf16"), std::string::npos) << error;
 }
 
+TEST(AttentionEmit, MergedLayoutsAreSpecializations) {
+  AttentionShape s = shape(256, 2, true, DType::BF16);
+  AttentionShape m = s;
+  m.merged.v = m.merged.out = true;
+  OpProgram plain = emitAttention(s), merged = emitAttention(m);
+  EXPECT_EQ(merged.launches.size(), plain.launches.size());
+  EXPECT_NE(merged.kernels[0].name.find("_s256_mvo_bf16_"), std::string::npos) << merged.kernels[0].name;
+  EXPECT_NE(merged.kernels[0].source.find("constexpr bool kVMerged = true;"), std::string::npos);
+  EXPECT_NE(merged.kernels[0].source.find("constexpr bool kOutMerged = true;"), std::string::npos);
+  EXPECT_NE(plain.kernels[0].source.find("constexpr bool kVMerged = false;"), std::string::npos);
+  m.merged = {};
+  m.merged.dy = m.merged.dv = m.merged.out = true;
+  OpProgram grad = emitAttentionGrad(m, SavedAttention{DType::BF16, true});
+  expectWellFormed(grad, 6, 3);
+  EXPECT_EQ(grad.launches[0].kernel.rfind("attn_delta_n16_t256_ybf16_merged_dymerged_", 0), 0u);
+  EXPECT_NE(grad.launches[1].kernel.find("_moyV_"), std::string::npos) << grad.launches[1].kernel;
+  EXPECT_EQ(grad.launches[2].kernel.rfind("attn_dq_n16_t256_bf16_merged_", 0), 0u);
+}
+
 TEST(AttentionEmit, NamesFollowSources) {
   AttentionShape a = shape(256, 2, true, DType::BF16), b = a;
   EXPECT_EQ(emitAttention(a).kernels[0].name, emitAttention(b).kernels[0].name);
@@ -204,6 +223,9 @@ TEST(AttentionNvrtc, AllConfigurationsCompileForSm90) {
       for (int64_t t : {16, 100, 1024, 2048})
         for (DType dtype : {DType::F32, DType::BF16}) {
           AttentionShape s = shape(t, group, causal, dtype);
+          // Every tensor in merge_heads' layout in odd configurations.
+          if ((t + group + causal) % 2)
+            s.merged = {true, true, true, true, true, true, true};
           for (const OpProgram &p :
                {emitAttention(s), emitAttentionGrad(s), emitAttention(s, true),
                 emitAttentionGrad(s, SavedAttention{dtype, t == 100}),
