@@ -129,14 +129,39 @@ const plan::Op *partner(const plan::Function &f, const plan::Op &op, const std::
   return nullptr;
 }
 
-/// The materialized merge_heads(y), or -1. The backward reads y through
-/// this copy because the output projection's weight gradient keeps it
-/// alive anyway, while y itself dies with the forward.
-int mergedCopyOf(const Lowering &l, int y) {
-  for (const plan::Op &o : l.function().ops)
+/// The last op that reads `v` from memory: directly, or through values
+/// that live nowhere (a cast each reader recomputes). -1 if none.
+int lastReader(const Lowering &l, int v) {
+  const plan::Function &f = l.function();
+  int last = -1;
+  for (size_t j = size_t(std::max(l.fusion().producer[size_t(v)], 0)); j < f.ops.size(); ++j) {
+    const plan::Op &o = f.ops[j];
+    if (std::find(o.operands.begin(), o.operands.end(), v) == o.operands.end())
+      continue;
+    last = std::max(last, int(j));
+    for (int r : o.results)
+      if (!l.fusion().materialized[size_t(r)])
+        last = std::max(last, lastReader(l, r));
+  }
+  return last;
+}
+
+/// Where the backward at op `grad` reads y from for delta: the
+/// materialized merge_heads(y), which the output projection's weight
+/// gradient keeps alive anyway; else y itself when the backward reads it
+/// anyway (an attention gate's gradient: a reader past the midpoint
+/// between forward and backward, so y outlives the forward already);
+/// else -1 (y dies with the forward, and the backward recomputes its
+/// statistics).
+int savedYOf(const Lowering &l, int y, const plan::Op &forward, const plan::Op &grad) {
+  const plan::Function &f = l.function();
+  for (const plan::Op &o : f.ops)
     if (o.kind == "merge_heads" && o.operands[0] == y && l.fusion().materialized[size_t(o.results[0])])
       return o.results[0];
-  return -1;
+  const int at = int(&forward - f.ops.data()), gradAt = int(&grad - f.ops.data());
+  if (!l.fusion().materialized[size_t(y)] || lastReader(l, y) <= (at + gradAt) / 2)
+    return -1;
+  return y;
 }
 
 bool isArgOrResult(const plan::Function &f, int v) {
@@ -180,8 +205,8 @@ int mergeTarget(const Lowering &l, int v) {
 }
 
 /// The FlashAttention-style program. A forward whose gradient is in the
-/// same function and whose merged output is materialized saves its lse for
-/// that gradient, which then skips its stats pass.
+/// same function, and whose y that gradient can read (savedYOf), saves its
+/// lse for it, which then skips its stats pass.
 Step flashAttention(Lowering &l, const plan::Op &op) {
   AttentionShape s = flashShape(l, op);
   Step step;
@@ -204,11 +229,11 @@ Step flashAttention(Lowering &l, const plan::Op &op) {
   const int y = op.results[0];
   if (op.kind == "attention") {
     const plan::Op *grad = partner(l.function(), op, "attention_grad");
-    const int merged = mergedCopyOf(l, y);
-    const bool save = grad && merged >= 0 && flashApplies(l, *grad);
+    const int savedY = grad ? savedYOf(l, y, op, *grad) : -1;
+    const bool save = savedY >= 0 && flashApplies(l, *grad);
     if (save) {
       int lse = l.addTemporary({plan::DType::F32, {attentionLseCount(s)}});
-      l.saveAttentionStats(y, {lse, merged});
+      l.saveAttentionStats(y, {lse, savedY});
       step.results.push_back(lse);
       step.label += ", saves lse";
     }
