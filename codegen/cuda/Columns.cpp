@@ -10,8 +10,8 @@
 //   grid (ceil(C / 256), ceil(rows / 256)); thread c of chunk k walks rows
 //   256k .. 256k + 255 of column c, adding each sum's operand into its own
 //   accumulator and storing each sibling value, then writes one partial
-//   sum per accumulator; a second kernel per sum adds the partials in chunk
-//   order (deterministic).
+//   sum per accumulator; a second kernel adds each sum's partials in chunk
+//   order (deterministic), all sums in one launch.
 //
 // A warp reads 32 neighbouring columns of one row: coalesced. Siblings a
 // later member reads are computed once, stored, and reused from registers.
@@ -188,9 +188,10 @@ std::vector<Step> emitColumns(Lowering &l, const std::vector<ColumnSum> &sums,
   std::vector<Step> steps{b.finish(sums.size() + siblings.size() > 1 ? "columns" : "colsum", label,
                                    {uint32_t((cols + kThreads - 1) / kThreads), uint32_t(chunks), 1},
                                    {uint32_t(kThreads), 1, 1})};
+  std::vector<PartialSum> chunked;
   for (size_t i = 0; i < sums.size(); ++i)
-    steps.push_back(sumPartials(l, partials[i], sums[i].out, chunks, true, sums[i].scale,
-                                "colsum_chunks", label));
+    chunked.push_back({partials[i], sums[i].out, sums[i].scale});
+  steps.push_back(sumPartials(l, chunked, chunks, true, "colsum_chunks", label));
   return steps;
 }
 

@@ -122,11 +122,15 @@ std::vector<Step> emitSumTo(Lowering &l, int in, int out, double scale, const st
 bool sumsRowsToColumns(const std::vector<int64_t> &in, const std::vector<int64_t> &out,
                        int64_t &rows, int64_t &cols);
 
-/// The second stage of a chunked sum: out = scale * the sum, in order, of
-/// the partial sums stored [chunks, outputs] (chunkMajor) or [outputs,
-/// chunks].
-Step sumPartials(const Lowering &l, int partial, int out, int64_t chunks, bool chunkMajor,
-                 double scale, const std::string &prefix, const std::string &label);
+/// The second stage of chunked sums: each out = scale * the sum, in order,
+/// of its partial sums stored [chunks, outputs] (chunkMajor) or [outputs,
+/// chunks]; every out has as many elements. One launch.
+struct PartialSum {
+  int partial, out;
+  double scale;
+};
+Step sumPartials(const Lowering &l, const std::vector<PartialSum> &sums, int64_t chunks,
+                 bool chunkMajor, const std::string &prefix, const std::string &label);
 
 /// Column sums over the same rows and columns, and pointwise `siblings`
 /// with as many elements, in one pass over the rows (Columns.cpp).

@@ -65,22 +65,27 @@ Index inIndex(const SumAxes &a, size_t rank, const Index &reduced, const Index &
 
 } // namespace
 
-/// The second stage of a chunked sum: out[e] = scale * sum over k in order
-/// of the partial sums, stored [chunks, outputs] (chunkMajor) or
-/// [outputs, chunks].
-Step sumPartials(const Lowering &l, int partial, int out, int64_t chunks, bool chunkMajor,
-                 double scale, const std::string &prefix, const std::string &label) {
+Step sumPartials(const Lowering &l, const std::vector<PartialSum> &sums, int64_t chunks,
+                 bool chunkMajor, const std::string &prefix, const std::string &label) {
   constexpr int64_t kThreads = 256;
-  int64_t outputs = l.type(out).numel();
+  int64_t outputs = l.type(sums[0].out).numel();
   KernelBuilder f = l.builder();
   f.line("const long long e = (long long)blockIdx.x * " + std::to_string(kThreads) + " + threadIdx.x;");
   f.line("if (e >= " + std::to_string(outputs) + "LL) return;");
-  f.line("float acc = 0.0f;");
-  f.open("for (int k = 0; k < " + std::to_string(chunks) + "; ++k)");
-  f.line("acc += " + f.value(partial, chunkMajor ? Index{"k", "e"} : Index{"e", "k"}) + ";");
-  f.close();
-  f.store(out, f.unravel("e", l.type(out).shape), scale == 1.0 ? "acc" : "acc * " + floatLiteral(scale));
-  return f.finish(prefix, label, {uint32_t((outputs + kThreads - 1) / kThreads), 1, 1},
+  for (size_t i = 0; i < sums.size(); ++i) {
+    // Sum i is blockIdx.y == i: one launch for a column group's sums.
+    if (sums.size() > 1)
+      f.open(std::string(i ? "else " : "") + "if (blockIdx.y == " + std::to_string(i) + ")");
+    f.line("float acc = 0.0f;");
+    f.open("for (int k = 0; k < " + std::to_string(chunks) + "; ++k)");
+    f.line("acc += " + f.value(sums[i].partial, chunkMajor ? Index{"k", "e"} : Index{"e", "k"}) + ";");
+    f.close();
+    f.store(sums[i].out, f.unravel("e", l.type(sums[i].out).shape),
+            sums[i].scale == 1.0 ? "acc" : "acc * " + floatLiteral(sums[i].scale));
+    if (sums.size() > 1)
+      f.close();
+  }
+  return f.finish(prefix, label, {uint32_t((outputs + kThreads - 1) / kThreads), uint32_t(sums.size()), 1},
                   {uint32_t(kThreads), 1, 1});
 }
 
@@ -138,7 +143,7 @@ std::vector<Step> emitSumTo(Lowering &l, int in, int out, double scale, const st
   std::vector<Step> steps{b.finish("sumto", label, {uint32_t(outputs), uint32_t(chunks), 1},
                                    {uint32_t(kThreads), 1, 1})};
   if (chunks > 1)
-    steps.push_back(sumPartials(l, partial, out, chunks, false, scale, "sumto_chunks", label));
+    steps.push_back(sumPartials(l, {{partial, out, scale}}, chunks, false, "sumto_chunks", label));
   return steps;
 }
 
