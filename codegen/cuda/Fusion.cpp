@@ -1,6 +1,8 @@
 //===- Fusion.cpp - materialization rules ----------------------------------===//
 #include "codegen/cuda/Fusion.h"
+#include "codegen/cuda/BufferPlan.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -153,6 +155,115 @@ void absorbPrologue(const plan::Plan &plan, const plan::Function &f, FusionPlan 
   }
 }
 
+/// Every op that reads each value.
+std::vector<std::vector<int>> readersOf(const plan::Function &f, size_t values) {
+  std::vector<std::vector<int>> out(values);
+  for (size_t i = 0; i < f.ops.size(); ++i)
+    for (int v : f.ops[i].operands)
+      if (out[size_t(v)].empty() || out[size_t(v)].back() != int(i))
+        out[size_t(v)].push_back(int(i));
+  return out;
+}
+
+/// The last op that reads `v` from memory: directly, or through values
+/// that live nowhere (each of their readers recomputes them).
+int lastUse(const FusionPlan &fp, const plan::Function &f,
+            const std::vector<std::vector<int>> &readers, int v) {
+  int last = -1;
+  for (int j : readers[size_t(v)]) {
+    last = std::max(last, j);
+    for (int r : f.ops[size_t(j)].results)
+      if (!fp.materialized[size_t(r)])
+        last = std::max(last, lastUse(fp, f, readers, r));
+  }
+  return last;
+}
+
+/// The values in memory that computing `v` from its producer reads.
+void leavesOf(const plan::Function &f, const FusionPlan &fp, int v, std::vector<int> &out) {
+  int p = fp.producer[size_t(v)];
+  if (p < 0)
+    return;
+  for (int o : f.ops[size_t(p)].operands) {
+    if (!fp.materialized[size_t(o)])
+      leavesOf(f, fp, o, out);
+    else if (std::find(out.begin(), out.end(), o) == out.end())
+      out.push_back(o);
+  }
+}
+
+/// The op after which value `v` is in memory: its producer, or the norm
+/// whose kernel writes it (a prologue), or where a reduction's epilogue ends.
+int availableAt(const plan::Function &f, const FusionPlan &fp, int v) {
+  if (int norm = fp.writtenByNorm[size_t(v)]; norm >= 0) {
+    int end = fp.epilogueEnd[size_t(f.ops[size_t(norm)].results[0])];
+    return end >= 0 ? fp.producer[size_t(end)] : norm;
+  }
+  if (int end = fp.epilogueEnd[size_t(v)]; end >= 0)
+    return fp.producer[size_t(end)];
+  return fp.producer[size_t(v)];
+}
+
+/// Where the kernel that op `j` is computed in runs, if `j` makes a value
+/// in memory (or is a reduction); -1 when `j` is inlined into its readers.
+int runsAt(const plan::Function &f, const FusionPlan &fp, int j) {
+  const plan::Op &op = f.ops[size_t(j)];
+  if (op.results.size() != 1)
+    return -1;
+  int r = op.results[0];
+  if (classify(op.kind) == OpClass::Reduction || fp.materialized[size_t(r)])
+    return availableAt(f, fp, r);
+  return -1;
+}
+
+/// A pointwise value read by several ops is recomputed by each reader after
+/// all when everything it is computed from stays in memory until its last
+/// reader anyway, and that is at most two tensors of at most twice its
+/// bytes (other inputs are small: per-channel scales). Then keeping it costs
+/// its bytes for its whole life (the residual stream after a resid_mix lives
+/// from the forward to its norm's gradient, across the peak) and saves
+/// only a read of its inputs per reader. Each reader must be a kernel of
+/// its own that runs once those inputs are in memory. Runs after the
+/// prologues: a norm that wrote the value computes it again instead.
+void recomputeWhereFree(const plan::Plan &plan, const plan::Function &f, FusionPlan &fp) {
+  std::vector<std::vector<int>> readers = readersOf(f, plan.values.size());
+  auto bytes = [&](int v) {
+    return plan.values[size_t(v)].numel() * int64_t(elementBytes(plan.values[size_t(v)].dtype));
+  };
+  for (size_t v = 0; v < plan.values.size(); ++v) {
+    int p = fp.producer[v];
+    if (p < 0 || !fp.materialized[v] || fp.uses[v] <= 1 || fp.epilogueOf[v] >= 0 ||
+        classify(f.ops[size_t(p)].kind) != OpClass::Pointwise ||
+        std::find(f.results.begin(), f.results.end(), int(v)) != f.results.end())
+      continue;
+    int firstRun = int(f.ops.size());
+    for (int j : readers[v]) {
+      int at = classify(f.ops[size_t(j)].kind) == OpClass::Library ? -1 : runsAt(f, fp, j);
+      firstRun = at < 0 ? -1 : std::min(firstRun, at);
+      if (firstRun < 0)
+        break;
+    }
+    if (firstRun < 0)
+      continue;
+    std::vector<int> leaves;
+    leavesOf(f, fp, int(v), leaves);
+    const int64_t own = bytes(int(v));
+    int big = 0;
+    int64_t bigBytes = 0;
+    bool ready = true;
+    const int last = lastUse(fp, f, readers, int(v));
+    for (int leaf : leaves) {
+      if (bytes(leaf) * 4 >= own)
+        ++big, bigBytes += bytes(leaf);
+      ready = ready && availableAt(f, fp, leaf) <= firstRun && lastUse(fp, f, readers, leaf) >= last;
+    }
+    if (ready && big <= 2 && bigBytes <= 2 * own) {
+      fp.materialized[v] = false;
+      fp.writtenByNorm[v] = -1;
+    }
+  }
+}
+
 } // namespace
 
 FusionPlan planFusion(const plan::Plan &plan, const plan::Function &f) {
@@ -226,6 +337,7 @@ FusionPlan planFusion(const plan::Plan &plan, const plan::Function &f) {
   for (size_t i = 0; i < f.ops.size(); ++i)
     if (f.ops[i].kind == "rms_norm")
       absorbPrologue(plan, f, fp, int(i));
+  recomputeWhereFree(plan, f, fp);
   return fp;
 }
 
