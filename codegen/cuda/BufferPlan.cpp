@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <stdexcept>
 
 namespace golf::cudagen {
 
@@ -51,15 +52,29 @@ BufferPlan planBuffers(const std::vector<plan::TensorType> &values,
   };
   for (int a : args)
     touch(a, -1);
+  // Fusion decides where values are made and which kernels recompute them;
+  // a step order that reads a value before any step writes it is a bug
+  // there, caught here rather than as garbage on the GPU.
+  std::vector<bool> written(n, false);
+  for (int a : args)
+    written[size_t(a)] = true;
+  for (size_t v = 0; v < n; ++v)
+    written[v] = written[v] || isParam[v];
   std::vector<Interval> scratch;
   for (int s = 0; s < end; ++s) {
     const Step &step = steps[size_t(s)];
+    for (int v : step.operands)
+      if (!written[size_t(v)])
+        throw std::logic_error("step " + std::to_string(s) + " (" + step.label + ") reads %" +
+                               std::to_string(v) + " before any step writes it");
     if (step.kind == Step::Alias)
       root[size_t(step.results[0])] = root[size_t(step.operands[0])];
     for (int v : step.operands)
       touch(v, s);
-    for (int v : step.results)
+    for (int v : step.results) {
       touch(v, s);
+      written[size_t(v)] = true;
+    }
     for (size_t i = 0; i < step.program.scratchBytes.size(); ++i)
       scratch.push_back({-1 - int(scratch.size()), s, s, aligned(step.program.scratchBytes[i])});
   }

@@ -3,12 +3,15 @@
 // A chain of steps over hand-made values: values whose lifetimes do not
 // overlap share bytes, views share their source's, arguments live from the
 // start and results to the end, and the reported peak of live bytes is the arena's
-// lower bound at the step where it occurs.
+// lower bound at the step where it occurs. A step order that reads a value
+// before it is written is refused.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/cuda/BufferPlan.h"
 
 #include <gtest/gtest.h>
+
+#include <stdexcept>
 
 namespace golf::cudagen {
 namespace {
@@ -42,6 +45,21 @@ TEST(BufferPlan, ReusesDeadBuffersAndReportsThePeak) {
   EXPECT_EQ(b.naiveBytes, 1024u + 3 * 4096u);
   for (int v : {0, 1, 2, 3})
     EXPECT_EQ(b.offset[size_t(v)] % int64_t(BufferPlan::kAlign), 0);
+}
+
+TEST(BufferPlan, ReadingAValueBeforeItIsWrittenIsAnError) {
+  FunctionProgram p;
+  p.values = {{plan::DType::F32, {256}}, {plan::DType::F32, {256}}, {plan::DType::F32, {256}}};
+  p.materialized.assign(3, true);
+  // Step 0 reads %2, which only step 1 writes.
+  p.steps = {step({0, 2}, {1}), step({1}, {2})};
+  p.steps[0].label = "op #7 add";
+  try {
+    planBuffers(p, {0}, {2});
+    ADD_FAILURE() << "no error";
+  } catch (const std::logic_error &e) {
+    EXPECT_STREQ(e.what(), "step 0 (op #7 add) reads %2 before any step writes it");
+  }
 }
 
 } // namespace
