@@ -67,6 +67,26 @@ void leavesOf(const Lowering &l, int v, const std::set<int> &computed, std::set<
   }
 }
 
+/// Whether computing `v` reads the siblings only element for element:
+/// through elementwise ops of one shape all the way (`inPlace` says so for
+/// the path down to `v`). A sibling read at another index would be
+/// recomputed, and stored, by a thread that does not own it.
+bool readsSiblingsInPlace(const Lowering &l, int v, const std::set<int> &siblings,
+                          bool inPlace = true) {
+  const FusionPlan &fp = l.fusion();
+  int p = fp.producer[size_t(v)];
+  if (p < 0)
+    return true;
+  const plan::Op &op = l.function().ops[size_t(p)];
+  for (int o : op.operands) {
+    bool here = inPlace && elementwise(op.kind) && l.type(o).shape == l.type(v).shape;
+    if (siblings.count(o) ? !here
+                          : !fp.materialized[size_t(o)] && !readsSiblingsInPlace(l, o, siblings, here))
+      return false;
+  }
+  return true;
+}
+
 /// A pointwise value that a column kernel may compute and store.
 bool siblingCandidate(const Lowering &l, const plan::Op &op, int64_t elements) {
   if (classify(op.kind) != OpClass::Pointwise || op.results.size() != 1)
@@ -133,7 +153,11 @@ std::vector<int> columnGroupAt(const Lowering &l, int leader, const std::vector<
     if (!sum && !siblingCandidate(l, op, rows * cols))
       continue; // inlined elsewhere, or a step that runs after the group
     std::set<int> leaves;
-    if (!ready(op.results[0], leaves))
+    // A sum reads its operand at the group's (row, column), as siblings are
+    // stored.
+    const int root = sum ? op.operands[0] : op.results[0];
+    if (!ready(op.results[0], leaves) ||
+        !(siblings.count(root) || readsSiblingsInPlace(l, root, siblings)))
       continue;
     std::set<int> reads; // leaves, siblings included
     leavesOf(l, op.results[0], {}, reads);

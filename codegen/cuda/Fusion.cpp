@@ -28,9 +28,9 @@ template <size_t N> bool oneOf(std::string_view kind, const char *const (&kinds)
   return false;
 }
 
-bool elementwise(std::string_view kind) { return oneOf(kind, kElementwise); }
-
 } // namespace
+
+bool elementwise(std::string_view kind) { return oneOf(kind, kElementwise); }
 
 OpClass classify(std::string_view kind) {
   static const char *const reductions[] = {

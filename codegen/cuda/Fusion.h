@@ -31,6 +31,9 @@ enum class OpClass : uint8_t {
 
 /// The class of a plan op kind; throws std::invalid_argument for unknown kinds.
 OpClass classify(std::string_view kind);
+/// Pointwise ops that compute each result element from operand elements at
+/// the same index (operands may broadcast), with no layout change.
+bool elementwise(std::string_view kind);
 
 struct FusionPlan {
   std::vector<bool> materialized; // per plan value id
