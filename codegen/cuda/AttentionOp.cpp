@@ -129,23 +129,6 @@ const plan::Op *partner(const plan::Function &f, const plan::Op &op, const std::
   return nullptr;
 }
 
-/// The last op that reads `v` from memory: directly, or through values
-/// that live nowhere (a cast each reader recomputes). -1 if none.
-int lastReader(const Lowering &l, int v) {
-  const plan::Function &f = l.function();
-  int last = -1;
-  for (size_t j = size_t(std::max(l.fusion().producer[size_t(v)], 0)); j < f.ops.size(); ++j) {
-    const plan::Op &o = f.ops[j];
-    if (std::find(o.operands.begin(), o.operands.end(), v) == o.operands.end())
-      continue;
-    last = std::max(last, int(j));
-    for (int r : o.results)
-      if (!l.fusion().materialized[size_t(r)])
-        last = std::max(last, lastReader(l, r));
-  }
-  return last;
-}
-
 /// Where the backward at op `grad` reads y from for delta: the
 /// materialized merge_heads(y), which the output projection's weight
 /// gradient keeps alive anyway; else y itself when the backward reads it
@@ -159,7 +142,8 @@ int savedYOf(const Lowering &l, int y, const plan::Op &forward, const plan::Op &
     if (o.kind == "merge_heads" && o.operands[0] == y && l.fusion().materialized[size_t(o.results[0])])
       return o.results[0];
   const int at = int(&forward - f.ops.data()), gradAt = int(&grad - f.ops.data());
-  if (!l.fusion().materialized[size_t(y)] || lastReader(l, y) <= (at + gradAt) / 2)
+  if (!l.fusion().materialized[size_t(y)] ||
+      lastUse(l.fusion(), f, readersOf(f, l.values().size()), y) <= (at + gradAt) / 2)
     return -1;
   return y;
 }

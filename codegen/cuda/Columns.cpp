@@ -39,34 +39,6 @@ constexpr int64_t kThreads = 256, kRowsPerChunk = 256;
 /// How far past the leader (in ops) members are looked for.
 constexpr size_t kWindow = 96;
 
-/// The op after which value `v` is in memory (a norm's prologue values are
-/// written when the norm's kernel runs).
-int availableAt(const Lowering &l, int v) {
-  const FusionPlan &fp = l.fusion();
-  int norm = fp.writtenByNorm[size_t(v)];
-  if (norm < 0)
-    return fp.producer[size_t(v)];
-  int end = fp.epilogueEnd[size_t(l.function().ops[size_t(norm)].results[0])];
-  return end >= 0 ? fp.producer[size_t(end)] : norm;
-}
-
-/// The materialized values a kernel reads to compute `v` from its producer
-/// (through the values it inlines), except `inline` ones it computes itself.
-void leavesOf(const Lowering &l, int v, const std::set<int> &computed, std::set<int> &out) {
-  const FusionPlan &fp = l.fusion();
-  int p = fp.producer[size_t(v)];
-  if (p < 0)
-    return;
-  for (int o : l.function().ops[size_t(p)].operands) {
-    if (computed.count(o))
-      continue;
-    if (fp.materialized[size_t(o)])
-      out.insert(o);
-    else
-      leavesOf(l, o, computed, out);
-  }
-}
-
 /// Whether computing `v` reads the siblings only element for element:
 /// through elementwise ops of one shape all the way (`inPlace` says so for
 /// the path down to `v`). A sibling read at another index would be
@@ -124,21 +96,21 @@ std::vector<int> columnGroupAt(const Lowering &l, int leader, const std::vector<
   if (lead.kind != "reduce_to" ||
       !sumsRowsToColumns(l.type(lead.operands[0]).shape, l.type(lead.results[0]).shape, rows, cols))
     return {leader};
-  std::vector<int> members{leader};
-  std::set<int> siblings, shared;
-  // Whether every value computing `v` reads is in memory before the leader
-  // runs or is a sibling; adds those values to `leaves`.
-  auto ready = [&](int v, std::set<int> &leaves) {
-    leavesOf(l, v, siblings, leaves);
-    for (int leaf : leaves)
-      if (availableAt(l, leaf) >= leader)
+  const FusionPlan &fp = l.fusion();
+  // The values in memory that computing `v` reads (siblings included), if
+  // all but the siblings are in memory before the leader runs.
+  std::set<int> siblings;
+  auto readyReads = [&](int v, std::vector<int> &reads) {
+    leavesOf(f, fp, v, reads);
+    for (int read : reads)
+      if (!siblings.count(read) && availableAt(f, fp, read) >= leader)
         return false;
     return true;
   };
-  std::set<int> first;
-  if (!ready(lead.results[0], first))
+  std::vector<int> members{leader}, first;
+  if (!readyReads(lead.results[0], first))
     return {leader};
-  shared = first;
+  std::set<int> shared(first.begin(), first.end());
   for (size_t j = size_t(leader) + 1; j < f.ops.size() && j <= size_t(leader) + kWindow; ++j) {
     if (done[j])
       continue;
@@ -152,22 +124,20 @@ std::vector<int> columnGroupAt(const Lowering &l, int leader, const std::vector<
       break;
     if (!sum && !siblingCandidate(l, op, rows * cols))
       continue; // inlined elsewhere, or a step that runs after the group
-    std::set<int> leaves;
+    std::vector<int> reads;
     // A sum reads its operand at the group's (row, column), as siblings are
     // stored.
     const int root = sum ? op.operands[0] : op.results[0];
-    if (!ready(op.results[0], leaves) ||
+    if (!readyReads(op.results[0], reads) ||
         !(siblings.count(root) || readsSiblingsInPlace(l, root, siblings)))
       continue;
-    std::set<int> reads; // leaves, siblings included
-    leavesOf(l, op.results[0], {}, reads);
     bool related = false;
     for (int v : reads)
       related = related || shared.count(v) || siblings.count(v);
     if (!related)
       continue;
     members.push_back(int(j));
-    shared.insert(leaves.begin(), leaves.end());
+    shared.insert(reads.begin(), reads.end());
     if (!sum)
       siblings.insert(op.results[0]);
   }

@@ -32,6 +32,50 @@ template <size_t N> bool oneOf(std::string_view kind, const char *const (&kinds)
 
 bool elementwise(std::string_view kind) { return oneOf(kind, kElementwise); }
 
+std::vector<std::vector<int>> readersOf(const plan::Function &f, size_t values) {
+  std::vector<std::vector<int>> out(values);
+  for (size_t i = 0; i < f.ops.size(); ++i)
+    for (int v : f.ops[i].operands)
+      if (out[size_t(v)].empty() || out[size_t(v)].back() != int(i))
+        out[size_t(v)].push_back(int(i));
+  return out;
+}
+
+int lastUse(const FusionPlan &fp, const plan::Function &f,
+            const std::vector<std::vector<int>> &readers, int v) {
+  int last = -1;
+  for (int j : readers[size_t(v)]) {
+    last = std::max(last, j);
+    for (int r : f.ops[size_t(j)].results)
+      if (!fp.materialized[size_t(r)])
+        last = std::max(last, lastUse(fp, f, readers, r));
+  }
+  return last;
+}
+
+void leavesOf(const plan::Function &f, const FusionPlan &fp, int v, std::vector<int> &out) {
+  int p = fp.producer[size_t(v)];
+  if (p < 0)
+    return;
+  for (int o : f.ops[size_t(p)].operands) {
+    if (!fp.materialized[size_t(o)])
+      leavesOf(f, fp, o, out);
+    else if (std::find(out.begin(), out.end(), o) == out.end())
+      out.push_back(o);
+  }
+}
+
+int availableAt(const plan::Function &f, const FusionPlan &fp, int v) {
+  if (int norm = fp.writtenByNorm[size_t(v)]; norm >= 0) {
+    int end = fp.epilogueEnd[size_t(f.ops[size_t(norm)].results[0])];
+    return end >= 0 ? fp.producer[size_t(end)] : norm;
+  }
+  if (int end = fp.epilogueEnd[size_t(v)]; end >= 0)
+    return fp.producer[size_t(end)];
+  return fp.producer[size_t(v)];
+}
+
+
 OpClass classify(std::string_view kind) {
   static const char *const reductions[] = {
       "reduce_sum",    "reduce_mean",        "reduce_max",     "reduce_to",  "rms_norm",
@@ -153,55 +197,6 @@ void absorbPrologue(const plan::Plan &plan, const plan::Function &f, FusionPlan 
             break;
           }
   }
-}
-
-/// Every op that reads each value.
-std::vector<std::vector<int>> readersOf(const plan::Function &f, size_t values) {
-  std::vector<std::vector<int>> out(values);
-  for (size_t i = 0; i < f.ops.size(); ++i)
-    for (int v : f.ops[i].operands)
-      if (out[size_t(v)].empty() || out[size_t(v)].back() != int(i))
-        out[size_t(v)].push_back(int(i));
-  return out;
-}
-
-/// The last op that reads `v` from memory: directly, or through values
-/// that live nowhere (each of their readers recomputes them).
-int lastUse(const FusionPlan &fp, const plan::Function &f,
-            const std::vector<std::vector<int>> &readers, int v) {
-  int last = -1;
-  for (int j : readers[size_t(v)]) {
-    last = std::max(last, j);
-    for (int r : f.ops[size_t(j)].results)
-      if (!fp.materialized[size_t(r)])
-        last = std::max(last, lastUse(fp, f, readers, r));
-  }
-  return last;
-}
-
-/// The values in memory that computing `v` from its producer reads.
-void leavesOf(const plan::Function &f, const FusionPlan &fp, int v, std::vector<int> &out) {
-  int p = fp.producer[size_t(v)];
-  if (p < 0)
-    return;
-  for (int o : f.ops[size_t(p)].operands) {
-    if (!fp.materialized[size_t(o)])
-      leavesOf(f, fp, o, out);
-    else if (std::find(out.begin(), out.end(), o) == out.end())
-      out.push_back(o);
-  }
-}
-
-/// The op after which value `v` is in memory: its producer, or the norm
-/// whose kernel writes it (a prologue), or where a reduction's epilogue ends.
-int availableAt(const plan::Function &f, const FusionPlan &fp, int v) {
-  if (int norm = fp.writtenByNorm[size_t(v)]; norm >= 0) {
-    int end = fp.epilogueEnd[size_t(f.ops[size_t(norm)].results[0])];
-    return end >= 0 ? fp.producer[size_t(end)] : norm;
-  }
-  if (int end = fp.epilogueEnd[size_t(v)]; end >= 0)
-    return fp.producer[size_t(end)];
-  return fp.producer[size_t(v)];
 }
 
 /// Where the kernel that op `j` is computed in runs, if `j` makes a value

@@ -56,6 +56,19 @@ struct FusionPlan {
   std::vector<int> writtenByNorm; // per value: the rms_norm op that writes it, or -1
 };
 
+/// Every op that reads each value, in order.
+std::vector<std::vector<int>> readersOf(const plan::Function &f, size_t values);
+/// The last op that reads `v` from memory: directly, or through values
+/// that live nowhere (each of their readers recomputes them).
+int lastUse(const FusionPlan &fp, const plan::Function &f,
+            const std::vector<std::vector<int>> &readers, int v);
+/// Adds to `out` (once each) the values in memory that computing `v` from
+/// its producer reads, through the values it inlines.
+void leavesOf(const plan::Function &f, const FusionPlan &fp, int v, std::vector<int> &out);
+/// The op after which value `v` is in memory: its producer, or the norm
+/// whose kernel writes it (a prologue), or where a reduction's epilogue ends.
+int availableAt(const plan::Function &f, const FusionPlan &fp, int v);
+
 /// The longest row a norm stages in shared memory for a row epilogue.
 constexpr int64_t kMaxEpilogueRow = 1024;
 
