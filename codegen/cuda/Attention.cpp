@@ -265,8 +265,9 @@ OpProgram emitAttentionGrad(const AttentionShape &s, std::optional<SavedAttentio
   ArgRef k = pb.bf16Operand(1, s.k, kvCount);
   ArgRef v = pb.bf16Operand(2, s.v, kvCount);
   ArgRef dy = pb.bf16Operand(3, s.dy.value_or(s.out), qCount);
-  ArgRef lse = saved ? ArgRef{ArgRef::Operand, 4} : pb.scratch(uint64_t(s.B * s.H * tPad) * 4);
-  ArgRef delta = pb.scratch(uint64_t(s.B * s.H * tPad) * 4);
+  const uint64_t rowBytes = uint64_t(attentionLseCount(s)) * 4; // a float per padded query row
+  ArgRef lse = saved ? ArgRef{ArgRef::Operand, 4} : pb.scratch(rowBytes);
+  ArgRef delta = pb.scratch(rowBytes);
   ArgRef dqAcc = pb.scratch(uint64_t(s.B * s.H * tPad * kHeadDim) * 4); // zeroed by the first pass
 
   if (saved) {

@@ -66,9 +66,8 @@ GOLF_KERNEL_NAME(const bf16_t *__restrict__ dy, const void *__restrict__ y,
   const int part = static_cast<int>(i & 7), t = static_cast<int>(row - bh * kTPad);
   float dot = 0.f;
   if (t < kT) {
-    const long long b = bh / kH, h = bh - b * kH;
     const uint4 d = *reinterpret_cast<const uint4 *>(dy + golf::headRow<kDyMerged, kH, kT>(bh, t) + 8 * part);
-    const long long yAt = (kYMerged ? (b * kT + t) * kH + h : bh * kT + t) * kD + 8 * part;
+    const long long yAt = golf::headRow<kYMerged, kH, kT>(bh, t) + 8 * part;
     float yv[8];
     if (kYF32) {
       const float4 lo = *reinterpret_cast<const float4 *>(static_cast<const float *>(y) + yAt);
