@@ -13,7 +13,9 @@
 //   sum per accumulator; a second kernel adds each sum's partials in chunk
 //   order (deterministic), all sums in one launch.
 //
-// A warp reads 32 neighbouring columns of one row: coalesced. Siblings a
+// Where every tensor's last axis is a multiple of 4, a thread owns 4
+// adjacent columns (16-byte loads and stores) and chunks are 128 rows.
+// A warp reads neighbouring columns of one row: coalesced. Siblings a
 // later member reads are computed once, stored, and reused from registers.
 //
 // columnGroupAt picks the members: from a leading column sum it scans
@@ -35,7 +37,7 @@ namespace golf::cudagen {
 
 namespace {
 
-constexpr int64_t kThreads = 256, kRowsPerChunk = 256;
+constexpr int64_t kThreads = 256, kRowsPerChunk = 256, kLanes = 4, kVectorRowsPerChunk = 128;
 /// How far past the leader (in ops) members are looked for.
 constexpr size_t kWindow = 96;
 
@@ -148,40 +150,70 @@ std::vector<Step> emitColumns(Lowering &l, const std::vector<ColumnSum> &sums,
                               const std::vector<int> &siblings, const std::string &label) {
   int64_t rows = 0, cols = 0;
   sumsRowsToColumns(l.type(sums[0].in).shape, l.type(sums[0].out).shape, rows, cols);
-  const int64_t chunks = (rows + kRowsPerChunk - 1) / kRowsPerChunk;
+  // Four adjacent columns per thread where every tensor's last axis allows
+  // (KernelBuilder lanes: 16-byte loads and stores). A quarter of the
+  // threads per row then, so half as long chunks keep enough warps in flight.
+  bool vector = cols % kLanes == 0;
+  for (const ColumnSum &s : sums)
+    vector = vector && l.type(s.in).shape.back() % kLanes == 0;
+  for (int v : siblings)
+    vector = vector && l.type(v).shape.back() % kLanes == 0;
+  const int64_t lanes = vector ? kLanes : 1, rowsPerChunk = vector ? kVectorRowsPerChunk : kRowsPerChunk;
+  const int64_t threads = std::min(kThreads, cols / lanes);
+  const int64_t chunks = (rows + rowsPerChunk - 1) / rowsPerChunk;
   std::vector<int> partials;
   for (size_t i = 0; i < sums.size(); ++i)
     partials.push_back(l.addTemporary({plan::DType::F32, {chunks, cols}}));
   KernelBuilder b = l.builder();
   for (int v : siblings)
     b.absorb(v);
-  b.line("const long long c = (long long)blockIdx.x * " + std::to_string(kThreads) + " + threadIdx.x;");
-  b.line("if (c >= " + std::to_string(cols) + "LL) return;");
-  b.line("const long long end = min((long long)(blockIdx.y + 1) * " + std::to_string(kRowsPerChunk) +
-         ", " + std::to_string(rows) + "LL);");
+  b.line("const int c = (blockIdx.x * " + std::to_string(threads) + " + threadIdx.x) * " + std::to_string(lanes) +
+         ";");
+  b.line("if (c >= " + std::to_string(cols) + ") return;");
+  b.line("const long long end = min((long long)(blockIdx.y + 1) * " + std::to_string(rowsPerChunk) + ", " +
+         std::to_string(rows) + "LL);");
+  auto acc = [](size_t i, int64_t u) { return "acc" + std::to_string(i) + "_" + std::to_string(u); };
   for (size_t i = 0; i < sums.size(); ++i)
-    b.line("float acc" + std::to_string(i) + " = 0.0f;");
+    for (int64_t u = 0; u < lanes; ++u)
+      b.line("float " + acc(i, u) + " = 0.0f;");
   b.line("#pragma unroll 4"); // several rows in flight per thread
-  b.open("for (long long q = (long long)blockIdx.y * " + std::to_string(kRowsPerChunk) + "; q < end; ++q)");
+  b.open("for (long long q = (long long)blockIdx.y * " + std::to_string(rowsPerChunk) + "; q < end; ++q)");
   std::map<std::vector<int64_t>, Index> at; // one index per shape, so reads are shared
-  auto indexOf = [&](int v) -> const Index & {
-    const std::vector<int64_t> &shape = l.type(v).shape;
-    auto it = at.find(shape);
-    if (it == at.end())
-      it = at.emplace(shape, rowColumnIndex(b, shape, cols)).first;
-    return it->second;
-  };
-  // Program order: a sibling is stored before a later sum reads it.
-  for (int v : siblings)
-    b.value(v, indexOf(v));
-  for (size_t i = 0; i < sums.size(); ++i)
-    b.line("acc" + std::to_string(i) + " += " + b.value(sums[i].in, indexOf(sums[i].in)) + ";");
+  for (int64_t u = 0; u < lanes; ++u) {
+    // Lane u of each shape's index: its last index moved by u (a multiple of
+    // 4 plus u, as every last axis is a multiple of 4).
+    auto indexOf = [&](int v) {
+      const std::vector<int64_t> &shape = l.type(v).shape;
+      auto it = at.find(shape);
+      if (it == at.end())
+        it = at.emplace(shape, rowColumnIndex(b, shape, cols)).first;
+      Index idx = it->second;
+      if (vector) {
+        b.setLane(idx.back(), int(u));
+        idx.back() = KernelBuilder::laneIndex(idx.back(), int(u));
+      }
+      return idx;
+    };
+    // Program order: a sibling is stored before a later sum reads it.
+    for (int v : siblings)
+      b.value(v, indexOf(v));
+    for (size_t i = 0; i < sums.size(); ++i)
+      b.line(acc(i, u) + " += " + b.value(sums[i].in, indexOf(sums[i].in)) + ";");
+  }
+  b.clearLanes();
   b.close();
-  for (size_t i = 0; i < sums.size(); ++i)
-    b.store(partials[i], {"blockIdx.y", "c"}, "acc" + std::to_string(i));
+  for (size_t i = 0; i < sums.size(); ++i) {
+    std::vector<std::string> accs;
+    for (int64_t u = 0; u < lanes; ++u)
+      accs.push_back(acc(i, u));
+    if (vector)
+      b.storeLanes(partials[i], {"blockIdx.y", "c"}, accs);
+    else
+      b.store(partials[i], {"blockIdx.y", "c"}, accs[0]);
+  }
   std::vector<Step> steps{b.finish(sums.size() + siblings.size() > 1 ? "columns" : "colsum", label,
-                                   {uint32_t((cols + kThreads - 1) / kThreads), uint32_t(chunks), 1},
-                                   {uint32_t(kThreads), 1, 1})};
+                                   {uint32_t((cols / lanes + threads - 1) / threads), uint32_t(chunks), 1},
+                                   {uint32_t(threads), 1, 1})};
   std::vector<PartialSum> chunked;
   for (size_t i = 0; i < sums.size(); ++i)
     chunked.push_back({partials[i], sums[i].out, sums[i].scale});

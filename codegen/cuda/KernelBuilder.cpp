@@ -237,12 +237,33 @@ std::string KernelBuilder::value(int v, const Index &idx) {
   std::string out;
   if (std::find(absorbed_.begin(), absorbed_.end(), v) != absorbed_.end()) {
     out = compute(v, idx);
-    store(v, idx, out);
+    storeAbsorbed(v, idx, out);
   } else {
     out = fusion_.materialized[size_t(v)] ? load(v, idx) : compute(v, idx);
   }
   memo_.back()[key] = out;
   return out;
+}
+
+void KernelBuilder::storeAbsorbed(int v, const Index &idx, const std::string &local) {
+  const plan::TensorType &t = type(v);
+  std::string base;
+  if (idx.empty() || !laneOf(idx.back(), base) || t.shape.back() % lanes_.width != 0 ||
+      t.dtype == plan::DType::F64 || fusion_.epilogueEnd[size_t(v)] >= 0) {
+    store(v, idx, local);
+    return;
+  }
+  // Lanes run one after the other at the same depth, so lane 0's local is
+  // still in scope when the last lane computes its own: one 4-wide store then.
+  Index first(idx);
+  first.back() = base;
+  std::vector<std::string> &lanes = pendingLanes_[std::to_string(v) + "@" + ravel(first, t.shape)];
+  lanes.resize(size_t(lanes_.width));
+  lanes[size_t(lanes_.lane)] = local;
+  if (std::any_of(lanes.begin(), lanes.end(), [](const std::string &e) { return e.empty(); }))
+    return;
+  storeLanes(v, first, lanes);
+  pendingLanes_.erase(std::to_string(v) + "@" + ravel(first, t.shape));
 }
 
 void KernelBuilder::absorbWrittenBy(int norm) {
@@ -684,6 +705,9 @@ std::string KernelBuilder::bigramHash(const plan::Op &op, const Index &idx) {
 Step KernelBuilder::finish(const std::string &prefix, const std::string &label,
                            std::array<uint32_t, 3> grid, std::array<uint32_t, 3> block,
                            uint32_t sharedBytes) {
+  if (!pendingLanes_.empty())
+    throw std::logic_error("a vectorized kernel stored some lanes of " + pendingLanes_.begin()->first +
+                           " but not all");
   std::string signature;
   for (size_t i = 0; i < params_.size(); ++i)
     signature += (i ? ", " : "") + params_[i];

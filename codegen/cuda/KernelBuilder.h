@@ -70,7 +70,7 @@ public:
   /// Fusion.h): value() computes and stores them instead of loading.
   void absorbWrittenBy(int norm);
   /// value() computes and stores `v` (a column kernel's sibling) instead of
-  /// loading it.
+  /// loading it; in a vectorized kernel, one 4-wide store after the last lane.
   void absorb(int v) { absorbed_.push_back(v); }
   /// A scratch buffer parameter of `bytes` (float elements).
   std::string scratch(uint64_t bytes, bool zeroed);
@@ -129,6 +129,9 @@ private:
     std::map<std::string, std::string> derived; // expression -> its alignedLocal
   } lanes_;
   std::map<std::string, std::string> vectors_; // (value, lane-0 offset) -> 4-wide local
+  /// An absorbed value's store: 4-wide once every lane has computed it.
+  void storeAbsorbed(int v, const Index &idx, const std::string &local);
+  std::map<std::string, std::vector<std::string>> pendingLanes_; // (value, lane-0 offset) -> locals
   std::vector<int> absorbed_;
   std::vector<int> operands_, results_, inlined_;
   std::vector<std::string> params_;
