@@ -320,14 +320,18 @@ void KernelBuilder::storeLanesThrough(int v, const Index &lead, const std::strin
   int end = fusion_.epilogueEnd[size_t(v)];
   std::vector<std::string> values;
   for (size_t u = 0; u < exprs.size(); ++u) {
-    if (end < 0) {
-      values.push_back(exprs[u]);
-      continue;
-    }
     Index idx(lead);
     idx.push_back(laneIndex(first, int(u)));
-    setLane(first, int(u));
-    values.push_back(throughEpilogue(v, idx, exprs[u]));
+    if (end >= 0) {
+      setLane(first, int(u));
+      values.push_back(throughEpilogue(v, idx, exprs[u]));
+      continue;
+    }
+    // Later reads of v at idx in this scope (a norm's column epilogue) reuse it.
+    std::string local = fresh("x");
+    line("float " + local + " = " + roundTo(type(v).dtype, exprs[u]) + ";");
+    memo_.back()[memoKey(v, idx)] = local;
+    values.push_back(local);
   }
   clearLanes();
   Index at(lead);
@@ -343,7 +347,11 @@ std::string KernelBuilder::throughEpilogue(int v, const Index &idx, const std::s
   std::string local = fresh("x");
   line("float " + local + " = " + roundTo(type(v).dtype, expr) + ";");
   memo_.back()[memoKey(v, idx)] = local;
-  return compute(fusion_.epilogueEnd[size_t(v)], idx);
+  // Later reads of the end at idx (a norm's column epilogue) reuse it.
+  int end = fusion_.epilogueEnd[size_t(v)];
+  std::string out = compute(end, idx);
+  memo_.back()[memoKey(end, idx)] = out;
+  return out;
 }
 
 std::string KernelBuilder::laneIndex(const std::string &first, int lane) {

@@ -58,7 +58,8 @@ public:
   void clearLanes() { lanes_.width = 1; }
   /// Stores the 4 lanes' `exprs` (lane u at last index laneIndex(first, u)
   /// after `lead`) into `v`, or through v's elementwise epilogue into its
-  /// end (Fusion.h): one 4-wide store.
+  /// end (Fusion.h): one 4-wide store. The stored values stay readable at
+  /// their indices for the rest of the scope.
   void storeLanesThrough(int v, const Index &lead, const std::string &first,
                          const std::vector<std::string> &exprs);
   /// One 4-wide store of the lanes' `exprs` into `v`, lane 0 at `first`.

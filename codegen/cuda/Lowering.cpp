@@ -77,6 +77,21 @@ Emitter reductionEmitter(const std::string &kind) {
   return emitEmbeddingGrad;
 }
 
+/// The steps of reduction `op`, whose kernel writes `v` (its result, or its
+/// epilogue's end) at op `at`. A norm gradient also computes the column sums
+/// that read `v` while the rows are in registers, and marks them `grouped`.
+std::vector<Step> emitRowReduction(Lowering &l, const plan::Op &op, int at, int v, std::vector<bool> &grouped) {
+  if (op.kind == "rms_norm_grad") {
+    ColumnGroup group = columnGroupOf(l, columnGroupAfter(l, at, v, grouped));
+    if (normTakesColumns(l, op, group)) {
+      for (int m : group.members)
+        grouped[size_t(m)] = true;
+      return emitNormGradColumns(l, op, group);
+    }
+  }
+  return reductionEmitter(op.kind)(l, op);
+}
+
 } // namespace
 
 FunctionProgram lowerFunction(const plan::Plan &plan, const plan::Function &f,
@@ -102,7 +117,7 @@ FunctionProgram lowerFunction(const plan::Plan &plan, const plan::Function &f,
           // made up to this op) writes this value.
           int at = fusion.producer[size_t(r)];
           const plan::Op &reduction = f.ops[size_t(at)];
-          for (Step &s : reductionEmitter(reduction.kind)(l, reduction)) {
+          for (Step &s : emitRowReduction(l, reduction, self, op.results[0], grouped)) {
             s.ops.insert(s.ops.begin(), at);
             steps.push_back(std::move(s));
           }
@@ -136,7 +151,7 @@ FunctionProgram lowerFunction(const plan::Plan &plan, const plan::Function &f,
             steps.push_back(std::move(s));
           break;
         }
-        for (Step &s : reductionEmitter(op.kind)(l, op))
+        for (Step &s : emitRowReduction(l, op, self, op.results.size() == 1 ? op.results[0] : -1, grouped))
           steps.push_back(std::move(s));
         break;
       case OpClass::Library:

@@ -12,6 +12,7 @@
 
 #include "codegen/cuda/KernelBuilder.h"
 
+#include <functional>
 #include <map>
 
 namespace golf::cudagen {
@@ -102,6 +103,12 @@ private:
 Step emitPointwise(const Lowering &l, int value);
 std::vector<Step> emitReduce(Lowering &l, const plan::Op &op);        // reduce_{sum,mean,max,to}
 std::vector<Step> emitNorm(Lowering &l, const plan::Op &op);          // rms_norm(_grad)
+/// An rms_norm_grad whose epilogue end (the residual gradient) the column
+/// group `g` reads: one kernel computes both, each warp walking rows and
+/// keeping column sums in registers (Norm.cpp), when normTakesColumns.
+struct ColumnGroup;
+bool normTakesColumns(const Lowering &l, const plan::Op &op, const ColumnGroup &g);
+std::vector<Step> emitNormGradColumns(Lowering &l, const plan::Op &op, const ColumnGroup &g);
 std::vector<Step> emitLoss(Lowering &l, const plan::Op &op);          // cross_entropy(_grad)
 std::vector<Step> emitQuant(Lowering &l, const plan::Op &op);         // fake_quant(_grad)
 std::vector<Step> emitEmbeddingGrad(Lowering &l, const plan::Op &op); // embedding_grad
@@ -138,12 +145,51 @@ struct ColumnSum {
   int in, out;
   double scale;
 };
-std::vector<Step> emitColumns(Lowering &l, const std::vector<ColumnSum> &sums,
-                              const std::vector<int> &siblings, const std::string &label);
+struct ColumnGroup {
+  std::vector<int> members; // the ops, leader first (empty for a lone sum)
+  std::vector<ColumnSum> sums;
+  std::vector<int> siblings;
+};
+std::vector<Step> emitColumns(Lowering &l, const ColumnGroup &g, const std::string &label);
 /// The ops (leader first) one column kernel computes when the lowering
-/// reaches the column sum at op `leader`; ops marked `done` are taken.
-std::vector<int> columnGroupAt(const Lowering &l, int leader, const std::vector<bool> &done);
+/// reaches the column sum at op `leader`; ops marked `done` are taken. What
+/// the members read must be in memory before op `before` (default: the
+/// leader) runs.
+std::vector<int> columnGroupAt(const Lowering &l, int leader, const std::vector<bool> &done, int before = -1);
+ColumnGroup columnGroupOf(const Lowering &l, const std::vector<int> &members);
+/// The column group led by the first column sum after op `at` that reads
+/// `v` (made by op `at`), with what its members read in memory by then;
+/// empty if there is none.
+std::vector<int> columnGroupAfter(const Lowering &l, int at, int v, const std::vector<bool> &done);
 std::vector<Step> emitColumnGroup(Lowering &l, const std::vector<int> &members);
+/// "columns: #12 reduce_to #13 mul ..." for a group's steps.
+std::string columnLabel(const Lowering &l, const ColumnGroup &g);
+
+/// One row of a column pass, for emitters that walk rows (the column kernel,
+/// a norm gradient with a column epilogue): stores the siblings and adds
+/// each sum's operand at (row, column + lane) into acc(sum, lane).
+constexpr int64_t kColumnLanes = 4;
+struct ColumnRow {
+  std::string row, column; // C expressions; column is a multiple of `lanes`
+  int64_t lanes = 1;       // 1, or kColumnLanes (KernelBuilder lanes)
+  std::function<std::string(size_t sum, int64_t lane)> acc;
+  /// Each shape's (row, column) index, made on first use; an emitter may
+  /// preset its own so that values it holds in registers are not reloaded.
+  std::map<std::vector<int64_t>, Index> index;
+};
+void emitColumnRow(KernelBuilder &b, const Lowering &l, const ColumnGroup &g, int64_t cols, ColumnRow &at);
+/// Whether every tensor of `g` may be read kColumnLanes columns at a time.
+bool vectorColumns(const Lowering &l, const ColumnGroup &g, int64_t cols);
+/// A column pass's partial sums [chunks, cols], one per sum of `g`, and a
+/// builder that computes and stores g's siblings where it reads them.
+struct ColumnKernel {
+  std::vector<int> partials;
+  KernelBuilder b;
+};
+ColumnKernel startColumnKernel(Lowering &l, const ColumnGroup &g, int64_t chunks, int64_t cols);
+/// The step that adds each sum's partials [chunks, cols] into its result.
+Step sumColumnPartials(Lowering &l, const ColumnGroup &g, const std::vector<int> &partials, int64_t chunks,
+                       const std::string &label);
 
 /// Warp-per-row loops for row emitters: eight rows per block of 256 threads.
 struct RowLoop {

@@ -9,6 +9,10 @@ namespace golf::cudagen {
 
 namespace {
 
+/// Rows each warp walks in a norm gradient with a column epilogue: 512
+/// blocks for the baseline's 65,536 rows, a 1 MiB partial per sum.
+constexpr int64_t kNormColumnRows = 16;
+
 double epsOf(const plan::Op &op, plan::DType d) {
   if (op.attrs.contains("eps"))
     return op.attrs.at("eps").get<double>();
@@ -36,24 +40,19 @@ Index endIndex(const Lowering &l, int y, int end, Index at) {
   return at;
 }
 
-} // namespace
-
-std::vector<Step> emitNorm(Lowering &l, const plan::Op &op) {
+/// One row of the norm or its gradient, the warp's, at `lead`. With
+/// `columns`, the row's epilogue end also feeds that column pass (vector
+/// rows only: normTakesColumns).
+void emitNormRow(KernelBuilder &b, const Lowering &l, const plan::Op &op, const Index &lead,
+                 const ColumnGroup *group, ColumnRow *columns) {
   int x = op.operands[0], y = op.results[0];
   bool grad = op.kind == "rms_norm_grad";
   const std::vector<int64_t> &shape = l.type(x).shape;
   std::string n = std::to_string(shape.back());
-  // A warp owns a row. Rows of up to 32 values per lane stay in registers
-  // between the sum and the write, so x and dy (often fused expressions over
-  // several tensors) are read and computed once; longer rows read twice.
   const int64_t perLane = (shape.back() + 31) / 32;
   const bool cached = perLane <= 32;
   const std::string m = std::to_string(perLane);
-  KernelBuilder b = l.builder();
-  if (cached && !grad)
-    b.absorbWrittenBy(int(&op - l.function().ops.data()));
-  RowLoop rows = openRows(b, shape);
-  Index at(rows.lead);
+  Index at(lead);
   at.push_back("c");
   b.line("float ss = 0.0f, dot = 0.0f;");
   // Rows that are a multiple of 128 long: each lane owns 4 adjacent values
@@ -71,7 +70,7 @@ std::vector<Step> emitNorm(Lowering &l, const plan::Op &op) {
     std::string c0 = b.fresh("c");
     b.line("const int " + c0 + " = 128 * g + 4 * lane;");
     for (int u = 0; u < 4; ++u) {
-      Index au(rows.lead);
+      Index au(lead);
       au.push_back(KernelBuilder::laneIndex(c0, u));
       b.setLane(c0, u);
       std::string j = "4 * g + " + std::to_string(u);
@@ -145,7 +144,16 @@ std::vector<Step> emitNorm(Lowering &l, const plan::Op &op) {
     std::vector<std::string> lanes;
     for (int u = 0; u < 4; ++u)
       lanes.push_back(elementOf("4 * g + " + std::to_string(u)));
-    b.storeLanesThrough(y, rows.lead, c0, lanes);
+    b.storeLanesThrough(y, lead, c0, lanes);
+    if (group) {
+      // The norm's result (or its epilogue's end) at (row, c0 + u) is in
+      // registers now.
+      Index first(lead);
+      first.push_back(c0);
+      columns->column = c0;
+      columns->index = {{shape, first}};
+      emitColumnRow(b, l, *group, shape.back(), *columns);
+    }
     b.close();
   } else if (cached) {
     b.line("#pragma unroll");
@@ -161,7 +169,83 @@ std::vector<Step> emitNorm(Lowering &l, const plan::Op &op) {
     b.store(y, at, grad ? "inv * " + b.value(op.operands[1], at) + " - " + xs + " * k" : xs + " * inv");
     b.close();
   }
-  return {b.finish(grad ? "rmsnorm_grad" : "rmsnorm", opLabel(l.function(), op), rows.grid, rows.block)};
+}
+
+
+/// Rows of up to 32 values per lane stay in registers between the sum and
+/// the write, so x and dy (often fused expressions over several tensors) are
+/// read and computed once; longer rows read twice.
+bool cachedRow(const Lowering &l, const plan::Op &op) { return l.type(op.operands[0]).shape.back() <= 32 * 32; }
+
+} // namespace
+
+std::vector<Step> emitNorm(Lowering &l, const plan::Op &op) {
+  KernelBuilder b = l.builder();
+  if (cachedRow(l, op) && op.kind == "rms_norm")
+    b.absorbWrittenBy(int(&op - l.function().ops.data()));
+  RowLoop rows = openRows(b, l.type(op.operands[0]).shape);
+  emitNormRow(b, l, op, rows.lead, nullptr, nullptr);
+  return {b.finish(op.kind == "rms_norm_grad" ? "rmsnorm_grad" : "rmsnorm", opLabel(l.function(), op), rows.grid,
+                   rows.block)};
+}
+
+bool normTakesColumns(const Lowering &l, const plan::Op &op, const ColumnGroup &g) {
+  const plan::TensorType &t = l.type(op.operands[0]);
+  int y = op.results[0];
+  const FusionPlan &fusion = l.fusion();
+  int end = fusion.epilogueEnd[size_t(y)];
+  int64_t rows = 0, cols = 0;
+  return op.kind == "rms_norm_grad" && cachedRow(l, op) && t.shape.back() % 128 == 0 &&
+         !fusion.epilogueRow[size_t(y)] && l.type(end >= 0 ? end : y).shape == t.shape && !g.sums.empty() &&
+         sumsRowsToColumns(l.type(g.sums[0].in).shape, l.type(g.sums[0].out).shape, rows, cols) &&
+         cols == t.shape.back() && rows * cols == t.numel() && vectorColumns(l, g, cols);
+}
+
+std::vector<Step> emitNormGradColumns(Lowering &l, const plan::Op &op, const ColumnGroup &g) {
+  const std::vector<int64_t> &shape = l.type(op.operands[0]).shape;
+  const int64_t cols = shape.back(), rows = l.type(op.operands[0]).numel() / cols, perLane = cols / 32;
+  const int64_t blocks = (rows + 8 * kNormColumnRows - 1) / (8 * kNormColumnRows);
+  auto [partials, b] = startColumnKernel(l, g, blocks, cols);
+  // A warp walks kNormColumnRows rows, adding each sum's operand into one
+  // register per lane and column it owns; the block's 8 warps then add
+  // theirs in warp order through shared memory: one partial row per block.
+  const std::string m = std::to_string(perLane);
+  b.line("const int warp = blockIdx.x * 8 + threadIdx.x / 32;");
+  b.line("const int lane = threadIdx.x & 31;");
+  ColumnRow columns;
+  columns.row = "row";
+  columns.lanes = kColumnLanes;
+  columns.acc = [](size_t i, int64_t u) { return "acc" + std::to_string(i) + "[4 * g + " + std::to_string(u) + "]"; };
+  for (size_t i = 0; i < g.sums.size(); ++i)
+    b.line("float acc" + std::to_string(i) + "[" + m + "] = {};");
+  b.open("for (int rr = 0; rr < " + std::to_string(kNormColumnRows) + "; ++rr)");
+  b.line("const int row = warp * " + std::to_string(kNormColumnRows) + " + rr;");
+  b.open("if (row < " + std::to_string(rows) + ")");
+  Index lead = b.unravel("row", {shape.begin(), shape.end() - 1});
+  emitNormRow(b, l, op, lead, &g, &columns);
+  b.close();
+  b.close();
+  b.line("__shared__ float golf_cols[8][" + std::to_string(cols) + "];");
+  for (size_t i = 0; i < g.sums.size(); ++i) {
+    const std::string acc = "acc" + std::to_string(i);
+    b.line("#pragma unroll");
+    b.open("for (int j = 0; j < " + m + "; ++j)");
+    b.line("golf_cols[threadIdx.x / 32][128 * (j >> 2) + 4 * lane + (j & 3)] = " + acc + "[j];");
+    b.close();
+    b.line("__syncthreads();");
+    b.open("for (int c = threadIdx.x; c < " + std::to_string(cols) + "; c += 256)");
+    b.line("float s = 0.0f;");
+    b.line("for (int w = 0; w < 8; ++w) s += golf_cols[w][c];");
+    b.store(partials[i], {"blockIdx.x", "c"}, "s");
+    b.close();
+    b.line("__syncthreads();");
+  }
+  std::string label = opLabel(l.function(), op) + ", " + columnLabel(l, g);
+  std::vector<Step> steps{b.finish("rmsnorm_grad_columns", label, {uint32_t(blocks), 1, 1}, {256, 1, 1})};
+  steps.push_back(sumColumnPartials(l, g, partials, blocks, label));
+  for (Step &s : steps)
+    s.ops.insert(s.ops.end(), g.members.begin(), g.members.end());
+  return steps;
 }
 
 } // namespace golf::cudagen

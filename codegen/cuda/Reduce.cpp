@@ -108,7 +108,7 @@ std::vector<Step> emitSumTo(Lowering &l, int in, int out, double scale, const st
   const std::vector<int64_t> is = l.type(in).shape, os = l.type(out).shape;
   int64_t rows = 0, cols = 0;
   if (sumsRowsToColumns(is, os, rows, cols))
-    return emitColumns(l, {{in, out, scale}}, {}, label);
+    return emitColumns(l, {{}, {{in, out, scale}}, {}}, label);
   SumAxes axes = sumAxes(is, os);
   // Otherwise a block per (output, chunk of kChunk summed elements); with
   // several chunks a second kernel adds each output's partials in order.
