@@ -4,8 +4,9 @@
 // reduction); along an inner axis a thread owns each output and walks the
 // axis, so that neighbouring threads read neighbouring elements. reduce_to
 // gives each output element a block that sums everything projecting onto
-// it in a fixed order, except sums over leading rows into trailing columns,
-// which read coalesced by columns in parallel row chunks (Columns.cpp).
+// it in a fixed order (a thread, where that is at most 64 elements), except
+// sums over leading rows into trailing columns, which read coalesced by
+// columns in parallel row chunks (Columns.cpp).
 // Results are deterministic.
 //
 //===----------------------------------------------------------------------===//
@@ -110,10 +111,26 @@ std::vector<Step> emitSumTo(Lowering &l, int in, int out, double scale, const st
   if (sumsRowsToColumns(is, os, rows, cols))
     return emitColumns(l, {{}, {{in, out, scale}}, {}}, label);
   SumAxes axes = sumAxes(is, os);
+  constexpr int64_t kThreads = 256, kChunk = 8192, kSmallSum = 64;
+  int64_t count = axes.count, outputs = l.type(out).numel();
+  std::string scaled = scale == 1.0 ? "acc" : "acc * " + floatLiteral(scale);
+  if (count <= kSmallSum) {
+    // Few elements per output (a broadcast over a short axis): a thread per
+    // output adds them in order; a block each would leave most threads idle.
+    KernelBuilder b = l.builder();
+    b.line("const long long e = (long long)blockIdx.x * " + std::to_string(kThreads) + " + threadIdx.x;");
+    b.line("if (e >= " + std::to_string(outputs) + "LL) return;");
+    Index o = b.unravel("e", os);
+    b.line("float acc = 0.0f;");
+    b.open("for (int j = 0; j < " + std::to_string(count) + "; ++j)");
+    b.line("acc += " + b.value(in, inIndex(axes, is.size(), b.unravel("j", axes.reduced), o)) + ";");
+    b.close();
+    b.store(out, o, scaled);
+    return {b.finish("sumto", label, {uint32_t((outputs + kThreads - 1) / kThreads), 1, 1},
+                     {uint32_t(kThreads), 1, 1})};
+  }
   // Otherwise a block per (output, chunk of kChunk summed elements); with
   // several chunks a second kernel adds each output's partials in order.
-  constexpr int64_t kThreads = 256, kChunk = 8192;
-  int64_t count = axes.count, outputs = l.type(out).numel();
   int64_t chunks = (count + kChunk - 1) / kChunk;
   int partial = chunks > 1 ? l.addTemporary({plan::DType::F32, {outputs, chunks}}) : out;
   KernelBuilder b = l.builder();
@@ -133,7 +150,6 @@ std::vector<Step> emitSumTo(Lowering &l, int in, int out, double scale, const st
   b.line("acc = threadIdx.x < " + std::to_string(kThreads / 32) + " ? part[threadIdx.x] : 0.0f;");
   b.line("acc = golf_warp_sum(acc);");
   b.open("if (threadIdx.x == 0)");
-  std::string scaled = scale == 1.0 ? "acc" : "acc * " + floatLiteral(scale);
   if (chunks > 1)
     b.store(partial, {"blockIdx.x", "blockIdx.y"}, "acc");
   else
