@@ -159,6 +159,7 @@ bool vectorColumns(const Lowering &l, const ColumnGroup &g, int64_t cols) {
 }
 
 void emitColumnRow(KernelBuilder &b, const Lowering &l, const ColumnGroup &g, int64_t cols, ColumnRow &at) {
+  std::vector<std::vector<std::string>> values(g.sums.size());
   for (int64_t u = 0; u < at.lanes; ++u) {
     // Lane u of each shape's index: its last index moved by u (a multiple of
     // 4 plus u, as every last axis is a multiple of 4).
@@ -178,9 +179,11 @@ void emitColumnRow(KernelBuilder &b, const Lowering &l, const ColumnGroup &g, in
     for (int v : g.siblings)
       b.value(v, indexOf(v));
     for (size_t i = 0; i < g.sums.size(); ++i)
-      b.line(at.acc(i, u) + " += " + b.value(g.sums[i].in, indexOf(g.sums[i].in)) + ";");
+      values[i].push_back(b.value(g.sums[i].in, indexOf(g.sums[i].in)));
   }
   b.clearLanes();
+  for (size_t i = 0; i < g.sums.size(); ++i)
+    at.add(b, i, values[i]);
 }
 
 ColumnKernel startColumnKernel(Lowering &l, const ColumnGroup &g, int64_t chunks, int64_t cols) {
@@ -222,10 +225,14 @@ std::vector<Step> emitColumns(Lowering &l, const ColumnGroup &g, const std::stri
   at.row = "q";
   at.column = "c";
   at.lanes = lanes;
-  at.acc = [](size_t i, int64_t u) { return "acc" + std::to_string(i) + "_" + std::to_string(u); };
+  auto acc = [](size_t i, int64_t u) { return "acc" + std::to_string(i) + "_" + std::to_string(u); };
+  at.add = [&](KernelBuilder &kb, size_t i, const std::vector<std::string> &values) {
+    for (size_t u = 0; u < values.size(); ++u)
+      kb.line(acc(i, int64_t(u)) + " += " + values[u] + ";");
+  };
   for (size_t i = 0; i < g.sums.size(); ++i)
     for (int64_t u = 0; u < lanes; ++u)
-      b.line("float " + at.acc(i, u) + " = 0.0f;");
+      b.line("float " + acc(i, u) + " = 0.0f;");
   b.line("#pragma unroll 4"); // several rows in flight per thread
   b.open("for (long long q = (long long)blockIdx.y * " + std::to_string(rowsPerChunk) + "; q < end; ++q)");
   emitColumnRow(b, l, g, cols, at);
@@ -233,7 +240,7 @@ std::vector<Step> emitColumns(Lowering &l, const ColumnGroup &g, const std::stri
   for (size_t i = 0; i < g.sums.size(); ++i) {
     std::vector<std::string> accs;
     for (int64_t u = 0; u < lanes; ++u)
-      accs.push_back(at.acc(i, u));
+      accs.push_back(acc(i, u));
     if (vector)
       b.storeLanes(partials[i], {"blockIdx.y", "c"}, accs);
     else

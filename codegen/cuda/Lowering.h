@@ -166,13 +166,14 @@ std::vector<Step> emitColumnGroup(Lowering &l, const std::vector<int> &members);
 std::string columnLabel(const Lowering &l, const ColumnGroup &g);
 
 /// One row of a column pass, for emitters that walk rows (the column kernel,
-/// a norm gradient with a column epilogue): stores the siblings and adds
-/// each sum's operand at (row, column + lane) into acc(sum, lane).
+/// a norm gradient with a column epilogue): stores the siblings and hands
+/// each sum's operand at (row, column + lane), lane by lane, to add().
 constexpr int64_t kColumnLanes = 4;
 struct ColumnRow {
   std::string row, column; // C expressions; column is a multiple of `lanes`
   int64_t lanes = 1;       // 1, or kColumnLanes (KernelBuilder lanes)
-  std::function<std::string(size_t sum, int64_t lane)> acc;
+  /// Emits the statements that add `values` (one per lane) into sum `sum`.
+  std::function<void(KernelBuilder &b, size_t sum, const std::vector<std::string> &values)> add;
   /// Each shape's (row, column) index, made on first use; an emitter may
   /// preset its own so that values it holds in registers are not reloaded.
   std::map<std::vector<int64_t>, Index> index;

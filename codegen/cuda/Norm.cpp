@@ -9,9 +9,12 @@ namespace golf::cudagen {
 
 namespace {
 
-/// Rows each warp walks in a norm gradient with a column epilogue: 512
-/// blocks for the baseline's 65,536 rows, a 1 MiB partial per sum.
-constexpr int64_t kNormColumnRows = 16;
+/// A norm gradient with a column epilogue: each warp walks kNormColumnRows
+/// rows, kNormColumnWarps warps a block (1,024 blocks and a 2 MiB partial
+/// per sum for the baseline's 65,536 rows). Its kernels take 60 to 190
+/// registers (sm_90 ptxas, baseline and seeds); small blocks let two or three
+/// share an SM without a register cap (a cap of 128 spilled on four seeds).
+constexpr int64_t kNormColumnRows = 16, kNormColumnWarps = 4;
 
 double epsOf(const plan::Op &op, plan::DType d) {
   if (op.attrs.contains("eps"))
@@ -203,21 +206,34 @@ bool normTakesColumns(const Lowering &l, const plan::Op &op, const ColumnGroup &
 
 std::vector<Step> emitNormGradColumns(Lowering &l, const plan::Op &op, const ColumnGroup &g) {
   const std::vector<int64_t> &shape = l.type(op.operands[0]).shape;
-  const int64_t cols = shape.back(), rows = l.type(op.operands[0]).numel() / cols, perLane = cols / 32;
-  const int64_t blocks = (rows + 8 * kNormColumnRows - 1) / (8 * kNormColumnRows);
+  const int64_t cols = shape.back(), rows = l.type(op.operands[0]).numel() / cols;
+  const int64_t rowsPerBlock = kNormColumnWarps * kNormColumnRows, threads = 32 * kNormColumnWarps;
+  const int64_t blocks = (rows + rowsPerBlock - 1) / rowsPerBlock;
+  const std::string warps = std::to_string(kNormColumnWarps);
   auto [partials, b] = startColumnKernel(l, g, blocks, cols);
-  // A warp walks kNormColumnRows rows, adding each sum's operand into one
-  // register per lane and column it owns; the block's 8 warps then add
-  // theirs in warp order through shared memory: one partial row per block.
-  const std::string m = std::to_string(perLane);
-  b.line("const int warp = blockIdx.x * 8 + threadIdx.x / 32;");
+  // A warp walks kNormColumnRows rows, adding each sum's operand into its
+  // own row of shared memory (registers would hold 16 per lane and sum and
+  // cut the warps an SM runs); the block then adds its warps' rows in warp
+  // order: one partial row per block.
+  const std::string n = std::to_string(cols), sums = std::to_string(g.sums.size());
+  const uint32_t sharedBytes = uint32_t(kNormColumnWarps * int64_t(g.sums.size()) * cols * int64_t(sizeof(float)));
+  b.line("extern __shared__ __align__(16) float golf_cols[]; // [warp][sum][" + n + "]");
+  b.line("const int warp = blockIdx.x * " + warps + " + threadIdx.x / 32;");
   b.line("const int lane = threadIdx.x & 31;");
+  b.line("float* wcols = golf_cols + (threadIdx.x / 32) * " + std::to_string(g.sums.size() * cols) + ";");
+  b.line("for (int c = lane; c < " + std::to_string(g.sums.size() * cols) + "; c += 32) wcols[c] = 0.0f;");
+  b.line("__syncwarp();");
   ColumnRow columns;
   columns.row = "row";
   columns.lanes = kColumnLanes;
-  columns.acc = [](size_t i, int64_t u) { return "acc" + std::to_string(i) + "[4 * g + " + std::to_string(u) + "]"; };
-  for (size_t i = 0; i < g.sums.size(); ++i)
-    b.line("float acc" + std::to_string(i) + "[" + m + "] = {};");
+  columns.add = [&](KernelBuilder &kb, size_t i, const std::vector<std::string> &values) {
+    // One 16-byte read-modify-write: lanes own distinct 4-column groups.
+    const std::string p = kb.fresh("p");
+    kb.line("float4* " + p + " = reinterpret_cast<float4*>(wcols + " + std::to_string(i * cols) + " + " +
+            columns.column + ");");
+    kb.line(p + "->x += " + values[0] + ", " + p + "->y += " + values[1] + ", " + p + "->z += " + values[2] +
+            ", " + p + "->w += " + values[3] + ";");
+  };
   b.open("for (int rr = 0; rr < " + std::to_string(kNormColumnRows) + "; ++rr)");
   b.line("const int row = warp * " + std::to_string(kNormColumnRows) + " + rr;");
   b.open("if (row < " + std::to_string(rows) + ")");
@@ -225,23 +241,19 @@ std::vector<Step> emitNormGradColumns(Lowering &l, const plan::Op &op, const Col
   emitNormRow(b, l, op, lead, &g, &columns);
   b.close();
   b.close();
-  b.line("__shared__ float golf_cols[8][" + std::to_string(cols) + "];");
+  b.line("__syncthreads();");
+  b.open("for (int c = threadIdx.x; c < " + n + "; c += " + std::to_string(threads) + ")");
   for (size_t i = 0; i < g.sums.size(); ++i) {
-    const std::string acc = "acc" + std::to_string(i);
-    b.line("#pragma unroll");
-    b.open("for (int j = 0; j < " + m + "; ++j)");
-    b.line("golf_cols[threadIdx.x / 32][128 * (j >> 2) + 4 * lane + (j & 3)] = " + acc + "[j];");
-    b.close();
-    b.line("__syncthreads();");
-    b.open("for (int c = threadIdx.x; c < " + std::to_string(cols) + "; c += 256)");
-    b.line("float s = 0.0f;");
-    b.line("for (int w = 0; w < 8; ++w) s += golf_cols[w][c];");
-    b.store(partials[i], {"blockIdx.x", "c"}, "s");
-    b.close();
-    b.line("__syncthreads();");
+    const std::string s = "s" + std::to_string(i);
+    b.line("float " + s + " = 0.0f;");
+    b.line("for (int w = 0; w < " + warps + "; ++w) " + s + " += golf_cols[(w * " + sums + " + " + std::to_string(i) + ") * " +
+           n + " + c];");
+    b.store(partials[i], {"blockIdx.x", "c"}, s);
   }
+  b.close();
   std::string label = opLabel(l.function(), op) + ", " + columnLabel(l, g);
-  std::vector<Step> steps{b.finish("rmsnorm_grad_columns", label, {uint32_t(blocks), 1, 1}, {256, 1, 1})};
+  std::vector<Step> steps{
+      b.finish("rmsnorm_grad_columns", label, {uint32_t(blocks), 1, 1}, {uint32_t(threads), 1, 1}, sharedBytes)};
   steps.push_back(sumColumnPartials(l, g, partials, blocks, label));
   for (Step &s : steps)
     s.ops.insert(s.ops.end(), g.members.begin(), g.members.end());

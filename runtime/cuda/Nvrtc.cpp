@@ -11,6 +11,7 @@
 #include <exception>
 #include <filesystem>
 #include <map>
+#include <regex>
 #include <thread>
 
 namespace golf::cuda {
@@ -46,8 +47,18 @@ bool hasEntryPoint(const std::string &cubin, const std::string &name) {
   return cubin.find(std::string(1, '\0') + name + std::string(1, '\0')) != std::string::npos;
 }
 
+/// The bytes of spill stores in ptxas's report (--ptxas-options=-v) of
+/// an NVRTC log, over all functions.
+long spillStores(const std::string &log) {
+  static const std::regex line("([0-9]+) bytes spill stores");
+  long bytes = 0;
+  for (auto it = std::sregex_iterator(log.begin(), log.end(), line); it != std::sregex_iterator(); ++it)
+    bytes += std::stol((*it)[1].str());
+  return bytes;
+}
+
 std::string compileOne(const KernelSource &k, const std::string &arch,
-                       const std::vector<std::string> &options) {
+                       const std::vector<std::string> &options, long *spilled) {
   Program prog;
   check(nvrtcCreateProgram(&prog.p, k.source.c_str(), (k.name + ".cu").c_str(), 0, nullptr, nullptr),
         "nvrtcCreateProgram");
@@ -62,6 +73,7 @@ std::string compileOne(const KernelSource &k, const std::string &arch,
     throw CompileError("kernel '" + k.name + "' (" + arch + "): " + nvrtcGetErrorString(r) + "\n" +
                        programLog(prog.p) + hint);
   }
+  *spilled = spillStores(programLog(prog.p));
   size_t size = 0;
   check(nvrtcGetCUBINSize(prog.p, &size), "nvrtcGetCUBINSize");
   std::string cubin(size, '\0');
@@ -70,7 +82,10 @@ std::string compileOne(const KernelSource &k, const std::string &arch,
 }
 
 std::vector<std::string> fullOptions(const NvrtcOptions &o) {
-  std::vector<std::string> out = {"--gpu-architecture=" + o.arch, "-std=c++17", "-default-device"};
+  // ptxas's report (registers, spills) lands in the log: compileCubins
+  // tells which kernels spill.
+  std::vector<std::string> out = {"--gpu-architecture=" + o.arch, "-std=c++17", "-default-device",
+                                  "--ptxas-options=-v"};
   for (const std::string &dir : cudaIncludeDirs())
     out.push_back("--include-path=" + dir);
   out.insert(out.end(), o.flags.begin(), o.flags.end());
@@ -179,9 +194,10 @@ std::vector<std::string> compileCubins(const std::vector<KernelSource> &sources,
   int threads = options.threads > 0 ? options.threads
                                     : static_cast<int>(std::thread::hardware_concurrency());
   threads = std::clamp(threads, 1, static_cast<int>(std::max<size_t>(toCompile.size(), 1)));
+  std::vector<long> spilled(keys.size(), 0);
   std::vector<std::exception_ptr> errors = parallelFor(toCompile.size(), threads, [&](size_t j) {
     size_t d = toCompile[j];
-    cubins[d] = compileOne(*firsts[d], options.arch, opts);
+    cubins[d] = compileOne(*firsts[d], options.arch, opts, &spilled[d]);
     cache.store(keys[d], cubins[d]);
   });
   for (const std::exception_ptr &e : errors)
@@ -200,6 +216,9 @@ std::vector<std::string> compileCubins(const std::vector<KernelSource> &sources,
     stats->compiled = static_cast<int>(toCompile.size());
     stats->cached = static_cast<int>(keys.size() - toCompile.size());
     stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    for (size_t d = 0; d < keys.size(); ++d)
+      if (spilled[d] > 0)
+        stats->spills.push_back(firsts[d]->name + ": " + std::to_string(spilled[d]) + " bytes spill stores");
   }
   return out;
 }

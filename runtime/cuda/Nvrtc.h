@@ -32,6 +32,9 @@ struct NvrtcStats {
   int compiled = 0; ///< distinct sources compiled by NVRTC in this call
   int cached = 0;   ///< distinct sources read from the cache
   double seconds = 0;
+  /// Kernels compiled in this call whose registers spill to local memory
+  /// ("name: N bytes spill stores", from ptxas's report), in source order.
+  std::vector<std::string> spills;
 };
 
 /// A kernel that does not compile, or compiles without its entry point. The

@@ -58,6 +58,16 @@ Error compare(const cpu::Tensor &gpu, const cpu::Tensor &ref) {
   return {std::sqrt(diff) / std::max(std::sqrt(norm), 1e-30), finite};
 }
 
+/// Kernels whose registers spill run slower than their traffic says: named
+/// where `golfc check` compiles them (not for those from the cache).
+void printSpills(const cuda::NvrtcStats &stats) {
+  if (stats.spills.empty())
+    return;
+  llvm::outs() << stats.spills.size() << " kernels spill registers:\n";
+  for (const std::string &s : stats.spills)
+    llvm::outs() << "  " << s << "\n";
+}
+
 int compileOnly(const plan::Plan &p, const cudagen::LowerOptions &lowering, const std::string &arch,
                 const std::string &why) {
   llvm::outs() << "no usable GPU (" << why << "): NVRTC-compiling every kernel for " << arch
@@ -73,6 +83,7 @@ int compileOnly(const plan::Plan &p, const cudagen::LowerOptions &lowering, cons
   llvm::outs() << sources.size() << " kernels compiled for " << arch << " (" << stats.compiled
                << " by NVRTC " << cuda::nvrtcVersion() << ", " << stats.cached << " from the cache) in "
                << llvm::format("%.1f", stats.seconds) << " s\n";
+  printSpills(stats);
   return 0;
 }
 
@@ -116,6 +127,7 @@ int runCheckCommand(int argc, char **argv) {
                  << llvm::format("%.2f", report.nvrtc.seconds) << " s; arenas "
                  << llvm::format("%.1f", double(report.arenaBytes) / (1 << 20)) << " MiB (without reuse "
                  << llvm::format("%.1f", double(report.naiveBytes) / (1 << 20)) << " MiB)\n";
+    printSpills(report.nvrtc);
     std::string error;
     cpu::ExecutorOptions cpuOptions;
     cpuOptions.threads = int(std::max(1u, std::thread::hardware_concurrency()));
