@@ -124,7 +124,7 @@ FunctionProgram lowerFunction(const plan::Plan &plan, const plan::Function &f,
         } else if (fusion.materialized[size_t(op.results[0])] &&
                    fusion.writtenByNorm[size_t(op.results[0])] < 0 &&
                    !l.writtenByAttention(op.results[0])) {
-          steps.push_back(emitPointwise(l, op.results[0]));
+          steps.push_back(emitPointwise(l, {op.results[0]}));
         }
         break;
       case OpClass::View:
@@ -138,7 +138,7 @@ FunctionProgram lowerFunction(const plan::Plan &plan, const plan::Function &f,
           alias.results = {op.results[0]};
           steps.push_back(std::move(alias));
         } else {
-          steps.push_back(emitPointwise(l, op.results[0]));
+          steps.push_back(emitPointwise(l, {op.results[0]}));
         }
         break;
       case OpClass::Reduction:

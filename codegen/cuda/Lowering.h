@@ -100,7 +100,7 @@ private:
 };
 
 // The emitters, one per op family.
-Step emitPointwise(const Lowering &l, int value);
+Step emitPointwise(const Lowering &l, const std::vector<int> &values); // of one shape, side by side
 std::vector<Step> emitReduce(Lowering &l, const plan::Op &op);        // reduce_{sum,mean,max,to}
 std::vector<Step> emitNorm(Lowering &l, const plan::Op &op);          // rms_norm(_grad)
 /// An rms_norm_grad whose epilogue end (the residual gradient) the column

@@ -8,7 +8,8 @@
 // step whose value is read again only after a long gap, and whose operands
 // all live until that later read, is run a second time right before it
 // into a new temporary that the late readers use instead. That trades one
-// extra pass over memory for the value's bytes during the gap.
+// extra pass over memory for the value's bytes during the gap. A pointwise
+// step just after that reads the same operand runs in the same kernel.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/cuda/BufferPlan.h"
@@ -16,6 +17,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 namespace golf::cudagen {
 
@@ -27,6 +29,9 @@ namespace {
 constexpr size_t kGap = 64;
 constexpr uint64_t kMinBytes = uint64_t(16) << 20;
 constexpr size_t kSlack = 16;
+/// How far after the first late reader a step that could run beside the
+/// recomputation is looked for.
+constexpr size_t kSideBySide = 8;
 
 bool isArgOrResult(const plan::Function &f, int v) {
   return std::find(f.args.begin(), f.args.end(), v) != f.args.end() ||
@@ -103,6 +108,59 @@ size_t lateStart(const Lowering &l, const std::vector<std::pair<int, std::string
   return late;
 }
 
+/// Whether steps[t] is a generated pointwise kernel with one result.
+bool pointwiseStep(const Step &step) {
+  return step.kind == Step::Program && step.results.size() == 1 && step.program.launches.size() == 1 &&
+         step.program.scratchBytes.empty() && step.recomputes < 0 &&
+         step.program.launches[0].kernel.rfind("pw_", 0) == 0;
+}
+
+/// The recomputation of step `s` (value v) runs at `at`, before its first
+/// late reader `late`. A pointwise step shortly after that reads one of the
+/// same operands can run in the same kernel (side by side: one pass over
+/// the shared operand): the merged step, with the step it absorbs erased
+/// from `steps`, or nothing. The MLP's relu² output, recomputed for the down
+/// projection's weight gradient, and the relu²'s gradient both read the up
+/// projection's output.
+std::optional<Step> mergeSideBySide(Lowering &l, std::vector<Step> &steps, size_t s, size_t at, size_t late,
+                                    int again) {
+  const Step &self = steps[s];
+  const int v = self.results[0];
+  for (size_t t = late + 1; t < steps.size() && t <= late + kSideBySide; ++t) {
+    const Step &other = steps[t];
+    if (!pointwiseStep(other) || l.type(other.results[0]).shape != l.type(v).shape)
+      continue;
+    bool shares = false, ready = true;
+    for (int o : other.operands) {
+      shares = shares || std::find(self.operands.begin(), self.operands.end(), o) != self.operands.end();
+      for (size_t w = at; w < t && ready; ++w)
+        ready = std::find(steps[w].results.begin(), steps[w].results.end(), o) == steps[w].results.end();
+    }
+    if (!shares || !ready)
+      continue;
+    Step merged = emitPointwise(l, {v, other.results[0]});
+    // The kernel computes both from the fusion plan: it must read what the
+    // two steps read (a step whose operands were redirected is left alone).
+    std::vector<int> expected(self.operands);
+    for (int o : other.operands)
+      if (std::find(expected.begin(), expected.end(), o) == expected.end())
+        expected.push_back(o);
+    std::vector<int> got(merged.operands);
+    std::sort(expected.begin(), expected.end());
+    std::sort(got.begin(), got.end());
+    if (got != expected)
+      continue;
+    merged.results[0] = again;
+    merged.recomputes = v;
+    merged.label += " (the first recomputed for a late reader)";
+    merged.ops = self.ops;
+    merged.ops.insert(merged.ops.end(), other.ops.begin(), other.ops.end());
+    steps.erase(steps.begin() + std::ptrdiff_t(t));
+    return merged;
+  }
+  return std::nullopt;
+}
+
 } // namespace
 
 void rematerialize(Lowering &l, std::vector<Step> &steps) {
@@ -162,6 +220,8 @@ void rematerialize(Lowering &l, std::vector<Step> &steps) {
       }
       std::replace(steps[r.step].operands.begin(), steps[r.step].operands.end(), from, to);
     }
+    if (std::optional<Step> merged = mergeSideBySide(l, steps, s, at, late, again))
+      inserted[0] = std::move(*merged);
     steps.insert(steps.begin() + std::ptrdiff_t(at), inserted.begin(), inserted.end());
     reads = readers(steps, l.values().size());
   }
