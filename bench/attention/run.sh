@@ -7,6 +7,8 @@
 # configurations), --reps N (timed repetitions, default 20), --filter TEXT.
 # Prints one row per configuration (errors against a naive fp64 GPU
 # reference, median times, TFLOP/s); exits 1 if any error exceeds 1e-2.
+# Then, where PyTorch is installed, bench/attention/torch_sdpa.py times
+# PyTorch's flash and cuDNN attention at the same shapes.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 build="$here/../../build"
@@ -21,4 +23,13 @@ if [ ! -x "$exe" ]; then
 fi
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv,noheader 2>/dev/null || true
 echo "commit: $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo unknown), $(date -u +%F)"
-exec "$exe" "$@"
+status=0
+"$exe" "$@" || status=$?
+# The same shapes through PyTorch's SDPA: FlashAttention-2 and cuDNN's fused
+# attention (issue 5: own kernels or cuDNN, whichever is faster).
+if python3 -c "import torch" 2>/dev/null; then
+  python3 "$here/torch_sdpa.py"
+else
+  echo "torch_sdpa.py skipped: no PyTorch here"
+fi
+exit "$status"
