@@ -70,6 +70,8 @@ if [ "${PROFILE:-0}" = 1 ]; then
   echo "== 2b. golfc profile: baseline @loss_grad, one 64 x 1024 micro-batch"
   timeout 120 $GOLFC profile examples/baseline.golf --function=loss_grad --repeat=5 --top="${TOP:-25}" > "$WORK/profile.txt" 2>&1
   grep -vE "^\s*$" "$WORK/profile.txt" | head -$((35 + ${TOP:-25}))
+  echo "== 2c. golfc profile: the optimizer step (Muon + Adam, all parameters; target <= 10 ms)"
+  timeout 60 $GOLFC profile examples/baseline.golf --function=optimizer --repeat=20 2>&1 | tail -2
 fi
 
 if [ "${EXPORT:-0}" = 1 ]; then

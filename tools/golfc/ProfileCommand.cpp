@@ -11,7 +11,10 @@
 #include "RandomInputs.h"
 
 #include "runtime/cuda/Device.h"
+#include "runtime/cuda/DeviceOptimizers.h"
 #include "runtime/cuda/Executor.h"
+#include "runtime/cuda/HostTensor.h"
+#include "runtime/cuda/Stream.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -29,8 +32,59 @@ const char *kUsage = R"(usage: golfc profile FILE [--set NAME=VALUE]... [--batch
 Runs each function of FILE (or only NAME) on the GPU with random weights and
 tokens: a warm-up run, then N timed runs (default 10; the median is shown,
 with tokens per second), then one run timed step by step, summed by kernel
-family and listed for the --top slowest steps (default 15).
+family and listed for the --top slowest steps (default 15). Then the
+optimizer step (alone with --function=optimizer): every optimizer of the
+train section on all parameters, random gradients, as the trainer enqueues
+it after accumulating; the median of N.
 )";
+
+/// The trainer's optimizer step (DeviceOptimizers: Muon's batched
+/// Newton-Schulz, Adam's multi-tensor kernel) on copies of `params` with
+/// random fp32 gradients: median milliseconds of `repeat` steps after a
+/// warm-up step (cuBLASLt tunes the Newton-Schulz shapes).
+double optimizerStepMs(const plan::Plan &p, const cuda::DeviceInfo &device, const cpu::ParamStore &params,
+                       int repeat, std::mt19937_64 &rng) {
+  std::map<std::string, cuda::DeviceBuffer> weights, grads;
+  std::map<std::string, void *> weightPtrs;
+  std::map<std::string, float *> gradPtrs;
+  std::normal_distribution<float> normal(0.0f, 0.01f);
+  for (const plan::Param &q : p.params) {
+    std::vector<char> bytes = cuda::deviceBytes(params.at(q.name), q.type.dtype);
+    weights.emplace(q.name, cuda::DeviceBuffer(bytes.size()));
+    cuda::copyToDevice(weights.at(q.name).data(), bytes.data(), bytes.size());
+    weightPtrs[q.name] = weights.at(q.name).data();
+    std::vector<float> g(size_t(q.type.numel()));
+    for (float &x : g)
+      x = normal(rng);
+    grads.emplace(q.name, cuda::DeviceBuffer(g.size() * sizeof(float)));
+    cuda::copyToDevice(grads.at(q.name).data(), g.data(), g.size() * sizeof(float));
+    gradPtrs[q.name] = grads.at(q.name).as<float>();
+  }
+  const bool bf16 = p.train.value("autocast", std::string("off")) == "bf16";
+  cuda::DeviceOptimizers optimizers(p, weightPtrs, gradPtrs, bf16);
+  cuda::TrainKernels kernels = cuda::TrainKernels::load(device.arch(), cuda::defaultCacheDir());
+  cuda::DeviceBuffer scalars(sizeof(golf_mt::StepScalars)), scale(sizeof(golf_mt::GradScale));
+  const golf_mt::GradScale unit{0.0, 1.0, 1.0};
+  cuda::copyToDevice(scale.data(), &unit, sizeof unit);
+  cuda::Stream stream;
+  cuda::Event start, stop;
+  std::vector<double> ms;
+  for (int i = 0; i <= repeat; ++i) {
+    golf_mt::StepScalars s{};
+    optimizers.beginStep(s, i, 1.0);
+    cuda::copyToDevice(scalars.data(), &s, sizeof s);
+    start.record(stream.get());
+    optimizers.enqueue(kernels, stream.get(), scalars.as<golf_mt::StepScalars>(),
+                       scale.as<golf_mt::GradScale>());
+    stop.record(stream.get());
+    if (i > 0) // the first step tunes cuBLASLt
+      ms.push_back(cuda::elapsedMs(start, stop));
+    else
+      stream.synchronize();
+  }
+  std::sort(ms.begin(), ms.end());
+  return ms[ms.size() / 2];
+}
 
 /// "rmsnorm_grad_0123456789ab" -> "rmsnorm_grad"; "Gemm(...)" -> "gemm".
 std::string family(const std::string &what) {
@@ -122,6 +176,11 @@ int runProfileCommand(int argc, char **argv) {
       for (int i = 0; i < std::min<int>(top, int(steps.size())); ++i)
         llvm::outs() << llvm::format("  %8.3f ms  ", steps[size_t(i)].ms) << steps[size_t(i)].what << "  ["
                      << steps[size_t(i)].label << "]\n";
+    }
+    if ((only.empty() || only == "optimizer") && p.train.contains("optimizers")) {
+      double ms = optimizerStepMs(p, *device, params, repeat, rng);
+      llvm::outs() << "\noptimizer step (" << p.params.size() << " parameters, every optimizer of the train "
+                   << "section): " << llvm::format("%.3f", ms) << " ms median of " << repeat << "\n";
     }
     return 0;
   } catch (const std::exception &e) {
