@@ -139,9 +139,23 @@ std::vector<Step> emitSumTo(Lowering &l, int in, int out, double scale, const st
   b.line("const long long end = min((long long)(blockIdx.y + 1) * " + std::to_string(kChunk) + ", " +
          std::to_string(count) + "LL);");
   b.line("float acc = 0.0f;");
-  b.open("for (long long q = (long long)blockIdx.y * " + std::to_string(kChunk) +
-         " + threadIdx.x; q < end; q += " + std::to_string(kThreads) + ")");
-  b.line("acc += " + b.value(in, inIndex(axes, is.size(), b.unravel("q", axes.reduced), o)) + ";");
+  // Where the input's last axis is summed and a multiple of 4 long, a thread
+  // takes 4 adjacent elements at a time (KernelBuilder lanes: 16-byte loads).
+  const int64_t lanes =
+      axes.reducedAt.back() == is.size() - 1 && axes.reduced.back() % 4 == 0 && count % 4 == 0 ? 4 : 1;
+  const std::string width = std::to_string(lanes);
+  b.open("for (long long q = (long long)blockIdx.y * " + std::to_string(kChunk) + " + threadIdx.x * " + width +
+         "; q < end; q += " + std::to_string(kThreads * lanes) + ")");
+  Index reduced = b.unravel("q", axes.reduced);
+  for (int64_t u = 0; u < lanes; ++u) {
+    Index at(reduced);
+    if (lanes > 1) {
+      b.setLane(reduced.back(), int(u));
+      at.back() = KernelBuilder::laneIndex(reduced.back(), int(u));
+    }
+    b.line("acc += " + b.value(in, inIndex(axes, is.size(), at, o)) + ";");
+  }
+  b.clearLanes();
   b.close();
   b.line("acc = golf_warp_sum(acc);");
   b.line("if ((threadIdx.x & 31) == 0) part[threadIdx.x / 32] = acc;");
