@@ -227,12 +227,15 @@ std::vector<Step> emitNormGradColumns(Lowering &l, const plan::Op &op, const Col
   columns.row = "row";
   columns.lanes = kColumnLanes;
   columns.add = [&](KernelBuilder &kb, size_t i, const std::vector<std::string> &values) {
-    // One 16-byte read-modify-write: lanes own distinct 4-column groups.
-    const std::string p = kb.fresh("p");
+    // One 16-byte load and store (lanes own distinct 4-column groups):
+    // component by component, lanes 0, 8, 16 and 24 would share a bank.
+    const std::string p = kb.fresh("p"), a = kb.fresh("a");
     kb.line("float4* " + p + " = reinterpret_cast<float4*>(wcols + " + std::to_string(i * cols) + " + " +
             columns.column + ");");
-    kb.line(p + "->x += " + values[0] + ", " + p + "->y += " + values[1] + ", " + p + "->z += " + values[2] +
-            ", " + p + "->w += " + values[3] + ";");
+    kb.line("float4 " + a + " = *" + p + ";");
+    kb.line(a + ".x += " + values[0] + ", " + a + ".y += " + values[1] + ", " + a + ".z += " + values[2] + ", " + a +
+            ".w += " + values[3] + ";");
+    kb.line("*" + p + " = " + a + ";");
   };
   b.open("for (int rr = 0; rr < " + std::to_string(kNormColumnRows) + "; ++rr)");
   b.line("const int row = warp * " + std::to_string(kNormColumnRows) + " + rr;");
