@@ -75,7 +75,6 @@ int availableAt(const plan::Function &f, const FusionPlan &fp, int v) {
   return fp.producer[size_t(v)];
 }
 
-
 OpClass classify(std::string_view kind) {
   static const char *const reductions[] = {
       "reduce_sum",    "reduce_mean",        "reduce_max",     "reduce_to",  "rms_norm",

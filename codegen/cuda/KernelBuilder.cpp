@@ -245,6 +245,10 @@ std::string KernelBuilder::value(int v, const Index &idx) {
   return out;
 }
 
+std::string KernelBuilder::laneKey(int v, const Index &first) const {
+  return std::to_string(v) + "@" + ravel(first, type(v).shape);
+}
+
 void KernelBuilder::storeAbsorbed(int v, const Index &idx, const std::string &local) {
   const plan::TensorType &t = type(v);
   std::string base;
@@ -257,13 +261,14 @@ void KernelBuilder::storeAbsorbed(int v, const Index &idx, const std::string &lo
   // still in scope when the last lane computes its own: one 4-wide store then.
   Index first(idx);
   first.back() = base;
-  std::vector<std::string> &lanes = pendingLanes_[std::to_string(v) + "@" + ravel(first, t.shape)];
+  auto pending = pendingLanes_.try_emplace(laneKey(v, first)).first;
+  std::vector<std::string> &lanes = pending->second;
   lanes.resize(size_t(lanes_.width));
   lanes[size_t(lanes_.lane)] = local;
   if (std::any_of(lanes.begin(), lanes.end(), [](const std::string &e) { return e.empty(); }))
     return;
   storeLanes(v, first, lanes);
-  pendingLanes_.erase(std::to_string(v) + "@" + ravel(first, t.shape));
+  pendingLanes_.erase(pending);
 }
 
 void KernelBuilder::absorbWrittenBy(int norm) {
@@ -292,7 +297,7 @@ std::string KernelBuilder::load(int v, const Index &idx) {
       t.dtype != plan::DType::F64) {
     Index first(idx);
     first.back() = base;
-    std::string key = std::to_string(v) + "@" + ravel(first, t.shape);
+    std::string key = laneKey(v, first);
     auto hit = vectors_.find(key);
     if (hit == vectors_.end()) {
       std::string name = fresh("v");

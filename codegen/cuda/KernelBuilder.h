@@ -129,6 +129,8 @@ private:
     std::set<std::string> aligned;              // expressions that are multiples of 4
     std::map<std::string, std::string> derived; // expression -> its alignedLocal
   } lanes_;
+  /// "v@offset": value `v` at lane 0's index `first`, the key of vectors_ and pendingLanes_.
+  std::string laneKey(int v, const Index &first) const;
   std::map<std::string, std::string> vectors_; // (value, lane-0 offset) -> 4-wide local
   /// An absorbed value's store: 4-wide once every lane has computed it.
   void storeAbsorbed(int v, const Index &idx, const std::string &local);

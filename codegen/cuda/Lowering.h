@@ -105,7 +105,7 @@ std::vector<Step> emitReduce(Lowering &l, const plan::Op &op);        // reduce_
 std::vector<Step> emitNorm(Lowering &l, const plan::Op &op);          // rms_norm(_grad)
 /// An rms_norm_grad whose epilogue end (the residual gradient) the column
 /// group `g` reads: one kernel computes both, each warp walking rows and
-/// keeping column sums in registers (Norm.cpp), when normTakesColumns.
+/// adding column sums into shared memory (Norm.cpp), when normTakesColumns.
 struct ColumnGroup;
 bool normTakesColumns(const Lowering &l, const plan::Op &op, const ColumnGroup &g);
 std::vector<Step> emitNormGradColumns(Lowering &l, const plan::Op &op, const ColumnGroup &g);

@@ -11,7 +11,7 @@ namespace {
 
 /// A norm gradient with a column epilogue: each warp walks kNormColumnRows
 /// rows, kNormColumnWarps warps a block (1,024 blocks and a 2 MiB partial
-/// per sum for the baseline's 65,536 rows). Its kernels take 60 to 190
+/// per sum for the baseline's 65,536 rows). Its kernels take 62 to 254
 /// registers (sm_90 ptxas, baseline and seeds); small blocks let two or three
 /// share an SM without a register cap (a cap of 128 spilled on four seeds).
 constexpr int64_t kNormColumnRows = 16, kNormColumnWarps = 4;
@@ -43,6 +43,11 @@ Index endIndex(const Lowering &l, int y, int end, Index at) {
   return at;
 }
 
+/// Rows of up to 32 values per lane stay in registers between the sum and
+/// the write, so x and dy (often fused expressions over several tensors) are
+/// read and computed once; longer rows read twice.
+bool cachedRow(const Lowering &l, const plan::Op &op) { return l.type(op.operands[0]).shape.back() <= 32 * 32; }
+
 /// One row of the norm or its gradient, the warp's, at `lead`. With
 /// `columns`, the row's epilogue end also feeds that column pass (vector
 /// rows only: normTakesColumns).
@@ -53,7 +58,7 @@ void emitNormRow(KernelBuilder &b, const Lowering &l, const plan::Op &op, const 
   const std::vector<int64_t> &shape = l.type(x).shape;
   std::string n = std::to_string(shape.back());
   const int64_t perLane = (shape.back() + 31) / 32;
-  const bool cached = perLane <= 32;
+  const bool cached = cachedRow(l, op);
   const std::string m = std::to_string(perLane);
   Index at(lead);
   at.push_back("c");
@@ -173,12 +178,6 @@ void emitNormRow(KernelBuilder &b, const Lowering &l, const plan::Op &op, const 
     b.close();
   }
 }
-
-
-/// Rows of up to 32 values per lane stay in registers between the sum and
-/// the write, so x and dy (often fused expressions over several tensors) are
-/// read and computed once; longer rows read twice.
-bool cachedRow(const Lowering &l, const plan::Op &op) { return l.type(op.operands[0]).shape.back() <= 32 * 32; }
 
 } // namespace
 

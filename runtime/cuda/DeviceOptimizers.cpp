@@ -96,6 +96,10 @@ void DeviceOptimizers::Impl::newtonSchulz(NsBatch &b, cudaStream_t stream) {
     comm->allGather(b.x[nsSteps % 2].data(), uint64_t(b.share * elems) * nsBytes, stream);
 }
 
+bool bf16NewtonSchulz(const plan::Plan &plan) {
+  return plan.train.value("autocast", std::string("off")) == "bf16";
+}
+
 DeviceOptimizers::DeviceOptimizers(const plan::Plan &plan,
                                    const std::map<std::string, void *> &params,
                                    const std::map<std::string, float *> &gradients,

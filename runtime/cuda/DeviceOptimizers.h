@@ -40,6 +40,10 @@
 
 namespace golf::cuda {
 
+/// Whether the plan's Newton-Schulz runs in bf16: under `autocast = bf16`,
+/// as the record trainers run it.
+bool bf16NewtonSchulz(const plan::Plan &plan);
+
 class DeviceOptimizers {
 public:
   /// `params` and `gradients` (fp32) are the device buffers of every

@@ -58,7 +58,7 @@ public:
     o.accumulation = accumulation;
     o.comm = comm_.get();
     o.maxNorm = plan.train.value("grad_clip", 0.0);
-    o.bf16NewtonSchulz = plan.train.value("autocast", std::string("off")) == "bf16";
+    o.bf16NewtonSchulz = cuda::bf16NewtonSchulz(plan);
     if (full_.hasEma())
       o.emaDecay = full_.emaDecay();
     step_ = std::make_unique<cuda::TrainStep>(plan, *ex_, device_, o);

@@ -44,24 +44,21 @@ it after accumulating; the median of N.
 /// warm-up step (cuBLASLt tunes the Newton-Schulz shapes).
 double optimizerStepMs(const plan::Plan &p, const cuda::DeviceInfo &device, const cpu::ParamStore &params,
                        int repeat, std::mt19937_64 &rng) {
-  std::map<std::string, cuda::DeviceBuffer> weights, grads;
+  const cpu::ParamStore gradients = randomParams(p, 0.01, cpu::Storage::F32, rng);
+  std::vector<cuda::DeviceBuffer> buffers; // weights and gradients, alive for the optimizers
+  auto upload = [&](const cpu::Tensor &t, plan::DType d) {
+    std::vector<char> bytes = cuda::deviceBytes(t, d);
+    buffers.emplace_back(bytes.size());
+    cuda::copyToDevice(buffers.back().data(), bytes.data(), bytes.size());
+    return buffers.back().data();
+  };
   std::map<std::string, void *> weightPtrs;
   std::map<std::string, float *> gradPtrs;
-  std::normal_distribution<float> normal(0.0f, 0.01f);
   for (const plan::Param &q : p.params) {
-    std::vector<char> bytes = cuda::deviceBytes(params.at(q.name), q.type.dtype);
-    weights.emplace(q.name, cuda::DeviceBuffer(bytes.size()));
-    cuda::copyToDevice(weights.at(q.name).data(), bytes.data(), bytes.size());
-    weightPtrs[q.name] = weights.at(q.name).data();
-    std::vector<float> g(size_t(q.type.numel()));
-    for (float &x : g)
-      x = normal(rng);
-    grads.emplace(q.name, cuda::DeviceBuffer(g.size() * sizeof(float)));
-    cuda::copyToDevice(grads.at(q.name).data(), g.data(), g.size() * sizeof(float));
-    gradPtrs[q.name] = grads.at(q.name).as<float>();
+    weightPtrs[q.name] = upload(params.at(q.name), q.type.dtype);
+    gradPtrs[q.name] = static_cast<float *>(upload(gradients.at(q.name), plan::DType::F32));
   }
-  const bool bf16 = p.train.value("autocast", std::string("off")) == "bf16";
-  cuda::DeviceOptimizers optimizers(p, weightPtrs, gradPtrs, bf16);
+  cuda::DeviceOptimizers optimizers(p, weightPtrs, gradPtrs, cuda::bf16NewtonSchulz(p));
   cuda::TrainKernels kernels = cuda::TrainKernels::load(device.arch(), cuda::defaultCacheDir());
   cuda::DeviceBuffer scalars(sizeof(golf_mt::StepScalars)), scale(sizeof(golf_mt::GradScale));
   const golf_mt::GradScale unit{0.0, 1.0, 1.0};
