@@ -144,6 +144,27 @@ TEST(Nvrtc, ParallelGivesTheSameBytesAsSerial) {
   EXPECT_EQ(a, b);
 }
 
+TEST(Nvrtc, SpillsAreNamed) {
+  // 64 live floats under a 32-register cap (1024 threads, 2 blocks per SM).
+  KernelSource spilling{"spilling", R"(
+extern "C" __global__ void __launch_bounds__(1024, 2) spilling(const float *in, float *out) {
+  float v[64];
+#pragma unroll
+  for (int i = 0; i < 64; ++i) v[i] = in[threadIdx.x * 64 + i];
+  float s = 0.0f;
+#pragma unroll
+  for (int i = 0; i < 64; ++i) s += v[i] * v[63 - i] * v[(i * 7) & 63];
+#pragma unroll
+  for (int i = 0; i < 64; ++i) out[threadIdx.x * 64 + i] = v[i] * s;
+}
+)"};
+  NvrtcStats stats;
+  compileCubins({bf16Kernel("clean"), spilling}, NvrtcOptions{}, &stats);
+  ASSERT_EQ(stats.spills.size(), 1u);
+  EXPECT_TRUE(std::regex_match(stats.spills[0], std::regex("spilling: [1-9][0-9]* bytes spill stores")))
+      << stats.spills[0];
+}
+
 TEST(KernelCacheTest, SecondCompileHitsTheCache) {
   TempDir dir;
   NvrtcOptions o;
