@@ -117,6 +117,8 @@ int runProfileCommand(int argc, char **argv) {
   if (auto code = parseAndCompile(argc, argv, "profile", kUsage, a, extra, compiled))
     return *code;
   const plan::Plan &p = *compiled.plan;
+  if (!only.empty() && only != "optimizer" && !p.function(only))
+    return llvm::errs() << "golfc profile: --function=" << only << ": no such function\n", 1;
   try {
     std::string why;
     std::optional<cuda::DeviceInfo> device = cuda::probeDevice(why);
