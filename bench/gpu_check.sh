@@ -2,10 +2,13 @@
 # On the GPU machine, from a bundle made by bench/bundle.sh: the CUDA runtime
 # tests, then `golfc check` (GPU vs CPU reference, tensor by tensor) on the
 # tiny model, the baseline and every seed example (or the .golf files in
-# $MODELS). Extra arguments go to golfc check. Prints one summary table;
-# with PROFILE=1, then `golfc profile` of the baseline's @loss_grad. The
-# usual check after a codegen change (the exact path, then where time goes):
-#   CUDA_TESTS=NONE PROFILE=1 bash bench/gpu_check.sh --autocast=off --attention=general
+# $MODELS). Extra arguments go to golfc check. EXACT=1 checks the f32 model:
+# --autocast=off --attention=general, and --set embed_dtype=f32 where the
+# file declares it (the baseline's activations take the embedding's dtype).
+# Prints one summary table; with PROFILE=1, then `golfc profile` of the
+# baseline's @loss_grad. The usual check after a codegen change (the exact
+# path, then where time goes):
+#   CUDA_TESTS=NONE PROFILE=1 EXACT=1 bash bench/gpu_check.sh
 set -u
 cd "$(dirname "$0")/.."
 export LD_LIBRARY_PATH="$PWD/.device/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
@@ -19,8 +22,13 @@ summary=""
 for f in ${MODELS:-examples/tiny.golf examples/baseline.golf examples/seeds/*.golf}; do
   name=$(basename "$f" .golf)
   echo "== golfc check $f"
+  exact=()
+  if [ "${EXACT:-0}" = 1 ]; then
+    exact=(--autocast=off --attention=general)
+    if grep -q '^embed_dtype *=' "$f"; then exact+=(--set embed_dtype=f32); fi
+  fi
   start=$(date +%s)
-  .device/golfc check "$f" "$@" > "$OUT/check-$name.txt" 2>&1
+  .device/golfc check "$f" "${exact[@]}" "$@" > "$OUT/check-$name.txt" 2>&1
   rc=$?
   end=$(date +%s)
   grep -v '  ok$' "$OUT/check-$name.txt" | head -40
