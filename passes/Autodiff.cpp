@@ -52,7 +52,24 @@ private:
     return b_.create<ReduceToOp>(loc_, operand.getType(), g);
   }
   Value mul(Value a, Value b) { return b_.create<MulOp>(loc_, a, b); }
-  Value mul(Value a, double c) { return mul(a, constant(c, typeOf(a).getElementType())); }
+  /// a * c. Where c is not exact in a's 16-bit float type (0.9 in bf16 is
+  /// 0.898438), the product is taken in f32 and rounded once, as PyTorch's
+  /// kernels multiply by a scalar; a rounded c would make the rule disagree
+  /// with the op it differentiates.
+  Value mul(Value a, double c) {
+    Type e = typeOf(a).getElementType();
+    if (e.getIntOrFloatBitWidth() > 16 || exactIn(c, e))
+      return mul(a, constant(c, e));
+    Type f32 = b_.getF32Type();
+    Value wide = b_.create<CastOp>(loc_, a, TypeAttr::get(f32));
+    return b_.create<CastOp>(loc_, mul(wide, constant(c, f32)), TypeAttr::get(e));
+  }
+  static bool exactIn(double c, Type element) {
+    APFloat v(c);
+    bool loses = false;
+    v.convert(cast<FloatType>(element).getFloatSemantics(), APFloat::rmNearestTiesToEven, &loses);
+    return !loses;
+  }
   Value sub(Value a, Value b) { return b_.create<SubOp>(loc_, a, b); }
   Value div(Value a, Value b) { return b_.create<DivOp>(loc_, a, b); }
   Value neg(Value a) { return b_.create<NegOp>(loc_, a); }
@@ -221,7 +238,9 @@ LogicalResult GradientBuilder::backprop(Operation *op) {
       .Case([&](ReduceMeanOp o) {
         auto in = typeOf(o.getInput());
         int64_t axis = *normalizeAxis(int64_t(o.getAxis()), in.getRank());
-        accumulate(o.getInput(), mul(unreduce(dy, in, axis), 1.0 / double(in.getDimSize(axis))));
+        // Divided by n, not multiplied by 1/n: in bf16, 1/n rounds (1/3 to 0.333984).
+        Value n = constant(double(in.getDimSize(axis)), typeOf(dy).getElementType());
+        accumulate(o.getInput(), div(unreduce(dy, in, axis), n));
         return success();
       })
       .Case([&](ReduceMaxOp o) {
@@ -237,9 +256,10 @@ LogicalResult GradientBuilder::backprop(Operation *op) {
         return success();
       })
       .Case([&](SoftcapOp o) {
-        // d(cap * tanh(x / cap)) = 1 - tanh^2, with tanh = y / cap.
+        // d(cap * tanh(x / cap)) = 1 - tanh^2, with tanh = y / cap. Divided by cap,
+        // not multiplied by 1/cap: in bf16, 1/30 rounds to 0.0334473.
         Type e = typeOf(y).getElementType();
-        Value t = mul(y, 1.0 / o.getCap().convertToDouble());
+        Value t = div(y, constant(o.getCap().convertToDouble(), e));
         accumulate(o.getInput(), mul(dy, sub(constant(1.0, e), mul(t, t))));
         return success();
       })

@@ -114,3 +114,31 @@ func.func @loss(%x: tensor<4x4xf32>) -> tensor<f32> {
 // expected-error @+1 {{golf-autodiff needs a @loss function}}
 module {
 }
+
+// -----
+
+// bf16 values: a scalar the rule needs that bf16 cannot hold is not rounded
+// into it. leaky_relu(0.9)'s slope multiplies in f32 and rounds once; the
+// mean divides by 3 and the softcap's tanh is y / 30, both exact in bf16
+// (1/3 and 1/30 are not).
+// CHECK-LABEL: func.func @loss_grad
+// CHECK-DAG: %[[CAP:.+]] = golf.constant dense<3.000000e+01> : tensor<bf16>
+// CHECK-DAG: %[[N:.+]] = golf.constant dense<3.000000e+00> : tensor<bf16>
+// CHECK-DAG: %[[SLOPE:.+]] = golf.constant dense<0.899999976> : tensor<f32>
+// CHECK-NOT: dense<0.898
+// CHECK-NOT: dense<3.3
+// CHECK: golf.div %{{.+}}, %[[CAP]]
+// CHECK: golf.div %{{.+}}, %[[N]]
+// CHECK: %[[WIDE:.+]] = golf.cast %{{.+}} {to = f32} : tensor<2x3xbf16> -> tensor<2x3xf32>
+// CHECK-NEXT: %[[PROD:.+]] = golf.mul %[[WIDE]], %[[SLOPE]]
+// CHECK-NEXT: golf.cast %[[PROD]] {to = bf16} : tensor<2x3xf32> -> tensor<2x3xbf16>
+golf.param @x : tensor<2x3xbf16> {group = "scalar", init = {kind = "zeros"}, quant = "control"}
+func.func @loss() -> tensor<f32> {
+  %x = golf.param_ref @x : tensor<2x3xbf16>
+  %l = golf.leaky_relu %x {slope = 0.9 : f64} : tensor<2x3xbf16>
+  %m = golf.reduce_mean %l {axis = 1 : i64} : tensor<2x3xbf16> -> tensor<2xbf16>
+  %z = golf.softcap %m {cap = 30.0 : f64} : tensor<2xbf16>
+  %s = golf.reduce_sum %z {axis = 0 : i64} : tensor<2xbf16> -> tensor<bf16>
+  %c = golf.cast %s {to = f32} : tensor<bf16> -> tensor<f32>
+  return %c : tensor<f32>
+}
