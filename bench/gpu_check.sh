@@ -11,8 +11,7 @@
 #   CUDA_TESTS=NONE PROFILE=1 EXACT=1 bash bench/gpu_check.sh
 set -u
 cd "$(dirname "$0")/.."
-export LD_LIBRARY_PATH="$PWD/.device/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-export GOLF_CACHE_DIR="${GOLF_CACHE_DIR:-/tmp/golf-kernels}"
+. bench/device_env.sh
 OUT="${OUT:-/tmp/golf-out}"
 mkdir -p "$OUT"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader

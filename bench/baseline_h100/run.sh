@@ -18,8 +18,7 @@
 #   STEPS=300 STEPS_TINY=30 SEED=1 bash bench/baseline_h100/run.sh
 set -u
 cd "$(dirname "$0")/../.."
-export LD_LIBRARY_PATH="$PWD/.device/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-export GOLF_CACHE_DIR=/tmp/golf-kernels
+. bench/device_env.sh
 OUT="${OUT:-/tmp/golf-out}" WORK="${WORK:-/tmp/golf-bench}"
 STEPS="${STEPS:-300}" STEPS_TINY="${STEPS_TINY:-30}" SEED="${SEED:-0}" SEED_STEPS="${SEED_STEPS:-30}"
 DATA=.device/data

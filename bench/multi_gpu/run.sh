@@ -12,8 +12,8 @@
 #   STEPS=60 STEPS_TINY=20 bash bench/multi_gpu/run.sh
 set -u
 cd "$(dirname "$0")/../.."
-export LD_LIBRARY_PATH="$PWD/.device/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-export GOLF_CACHE_DIR=/tmp/golf-kernels NCCL_NVLS_ENABLE=0
+. bench/device_env.sh
+export NCCL_NVLS_ENABLE=0
 OUT="${OUT:-/tmp/golf-out}" WORK="${WORK:-/tmp/golf-multi}"
 STEPS="${STEPS:-60}" STEPS_TINY="${STEPS_TINY:-20}"
 DATA=.device/data GOLFC=.device/golfc
