@@ -2,12 +2,15 @@
 """Side-by-side table of a golfc run and a torch_train.py run on the same tokens.
 
     report.py GOLFC_RUN_DIR TORCH_JSONL TORCH_SUMMARY_LINE_FILE [--skip N]
+              [--noise TORCH_JSONL_2]
 
 Reads golfc's RUN_DIR/log.jsonl (per-step "step" events with step_ms, the
 "start" and "summary" events) and torch_train.py's per-step JSON lines and
 its {"summary": ...} line; prints step time (median over steps after the
 first N), tokens/s, MFU, memory, start-up cost, and both loss curves at a
-few steps with their difference.
+few steps with their difference. With --noise, a second torch run of the
+same init and tokens: how far apart two runs of one implementation land
+(run-to-run noise) beside how far golfc lands from torch.
 """
 import json
 import statistics
@@ -39,12 +42,24 @@ def golfc_run(run_dir, skip):
     }
 
 
-def torch_run(jsonl, summary_file):
+def torch_losses(jsonl):
     losses = {}
     with open(jsonl) as f:
         for line in f:
             e = json.loads(line)
             losses[e["step"]] = e["loss"]
+    return losses
+
+
+def gap(a, b, steps):
+    """Largest |a - b| over `steps` and the difference of their means over the last 20."""
+    tail = steps[-20:]
+    worst = max(steps, key=lambda s: abs(a[s] - b[s]))
+    return abs(a[worst] - b[worst]), worst, sum(a[s] - b[s] for s in tail) / len(tail)
+
+
+def torch_run(jsonl, summary_file):
+    losses = torch_losses(jsonl)
     with open(summary_file) as f:
         s = [json.loads(l)["summary"] for l in f if l.startswith('{"summary":')][-1]
     return {
@@ -59,10 +74,14 @@ def torch_run(jsonl, summary_file):
 
 def main():
     args = sys.argv[1:]
-    skip = 10
+    skip, noise = 10, None
     if "--skip" in args:
         i = args.index("--skip")
         skip = int(args[i + 1])
+        del args[i:i + 2]
+    if "--noise" in args:
+        i = args.index("--noise")
+        noise = torch_losses(args[i + 1])
         del args[i:i + 2]
     g = golfc_run(args[0], skip)
     t = torch_run(args[1], args[2])
@@ -88,6 +107,16 @@ def main():
     mean = lambda d: sum(d[s] for s in tail) / len(tail)
     print(f"mean loss over the last {len(tail)} common steps: golfc {mean(g['losses']):.4f}, "
           f"torch {mean(t['losses']):.4f}, diff {mean(g['losses']) - mean(t['losses']):+.4f}")
+    if noise is None:
+        return
+    both = sorted(set(common) & set(noise))
+    if not both:
+        print("the second torch run shares no step with the others")
+        return
+    for label, a, b in [("golfc vs torch", g["losses"], t["losses"]),
+                        ("torch vs torch (run to run)", noise, t["losses"])]:
+        worst, at, tail_diff = gap(a, b, both)
+        print(f"{label:28s} largest |diff| {worst:.4f} (step {at}), last-20 mean diff {tail_diff:+.4f}")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@
 #      tokens per step (8 x 64 x 1024), kernels compiled from an empty cache;
 #   4. torch_train.py trains the same model, torch.compile'd, from the same
 #      initial weights on the same tokens;
+#   4b. with TORCH_AGAIN=1, torch_train.py a second time (run-to-run noise
+#      of the loss curve, which the parity target is judged against);
 #   3b. with EXPORT=1, bench/baseline_h100/export.sh on that run;
 #   5. with SEED=1, golfc trains the 10-layer seed (000) SEED_STEPS steps, from
 #      a warm kernel cache;
@@ -61,9 +63,18 @@ timeout "${T_TORCH:-300}" python3 bench/baseline_h100/torch_train.py --plan "$RU
   --train-data "$TRAIN" --steps "$STEPS" --wallclock 0 --json "$WORK/torch-baseline.jsonl" \
   --log-every 50 > "$WORK/torch-baseline.txt" 2>&1
 echo "rc=$?"; grep -vE "^\{" "$WORK/torch-baseline.txt" | tail -8
+noise=()
+if [ "${TORCH_AGAIN:-0}" = 1 ]; then
+  echo "== 4b. torch.compile again: the same init and tokens (run-to-run noise)"
+  timeout "${T_TORCH:-300}" python3 bench/baseline_h100/torch_train.py --plan "$RUN/plan.json" --init "$RUN/init" \
+    --train-data "$TRAIN" --steps "$STEPS" --wallclock 0 --json "$WORK/torch-baseline-2.jsonl" \
+    --log-every 50 > "$WORK/torch-baseline-2.txt" 2>&1
+  echo "rc=$?"
+  noise=(--noise "$WORK/torch-baseline-2.jsonl")
+fi
 
 echo "== summary (baseline, one GPU)"
-python3 bench/baseline_h100/report.py "$RUN" "$WORK/torch-baseline.jsonl" "$WORK/torch-baseline.txt"
+python3 bench/baseline_h100/report.py "$RUN" "$WORK/torch-baseline.jsonl" "$WORK/torch-baseline.txt" "${noise[@]}"
 
 if [ "${PROFILE:-0}" = 1 ]; then
   echo "== 2b. golfc profile: baseline @loss_grad, one 64 x 1024 micro-batch"
