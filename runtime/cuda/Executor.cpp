@@ -53,6 +53,7 @@ struct Function {
   std::vector<void *> address;                    // per value id; nullptr: not in device memory
   std::vector<std::vector<BoundLaunch>> launches; // per step
   std::vector<GemmShape> gemms;                   // per step (kind Gemm)
+  mutable std::vector<double> gemmAloneMs;        // per step (kind Gemm): its tuning's time
 };
 
 } // namespace
@@ -100,8 +101,10 @@ void Executor::Impl::runSteps(const Function &f, const std::vector<Event> *marks
     if (step.kind == cudagen::Step::Alias)
       continue;
     if (step.kind == cudagen::Step::Gemm) {
-      gemm.run(f.gemms[i], pointer(f, step.operands[0]), pointer(f, step.operands[1]),
-               pointer(f, step.results[0]), s);
+      const GemmTuning &tuning = gemm.run(f.gemms[i], pointer(f, step.operands[0]),
+                                          pointer(f, step.operands[1]), pointer(f, step.results[0]), s);
+      f.gemmAloneMs.resize(f.program.steps.size());
+      f.gemmAloneMs[i] = tuning.ms;
       continue;
     }
     for (size_t k = 0; k < step.program.scratchBytes.size(); ++k)
@@ -257,8 +260,10 @@ std::vector<Executor::StepTime> Executor::profile(const std::string &name,
   for (size_t i = 0; i < marks.size(); ++i) {
     const cudagen::Step &step = f.program.steps[i];
     StepTime t{step.label, "", elapsedMs(i ? marks[i - 1] : m.start, marks[i])};
-    if (step.kind == cudagen::Step::Gemm)
+    if (step.kind == cudagen::Step::Gemm) {
       t.what = describe(f.gemms[i]);
+      t.aloneMs = f.gemmAloneMs[i];
+    }
     else if (step.kind == cudagen::Step::Alias)
       t.what = "view";
     for (const cudagen::Launch &l : step.program.launches)

@@ -87,6 +87,10 @@ public:
     std::string label; // the step's label (ops it computes)
     std::string what;  // kernel name(s), "gemm m=.. n=.. k=..", or "view"
     double ms = 0;
+    /// GEMM steps: the same product alone, the tuned cuBLASLt algorithm's mean
+    /// time when its shape was tuned (at least as fast as cuBLASLt's own first
+    /// choice); 0 for other steps.
+    double aloneMs = 0;
   };
   /// Runs a function with an event after every step (slower than run(): for
   /// inspection, not for timing the whole) and returns each step's time.

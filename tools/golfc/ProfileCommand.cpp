@@ -32,11 +32,35 @@ const char *kUsage = R"(usage: golfc profile FILE [--set NAME=VALUE]... [--batch
 Runs each function of FILE (or only NAME) on the GPU with random weights and
 tokens: a warm-up run, then N timed runs (default 10; the median is shown,
 with tokens per second), then one run timed step by step, summed by kernel
-family and listed for the --top slowest steps (default 15). Then the
-optimizer step (alone with --function=optimizer): every optimizer of the
-train section on all parameters, random gradients, as the trainer enqueues
-it after accumulating; the median of N.
+family and listed for the --top slowest steps (default 15), and each GEMM
+shape's time in the function beside the same product alone (cuBLASLt's
+tuned algorithm, timed when the shape was tuned; the issue's target is
+within 10%). Then the optimizer step (alone with --function=optimizer):
+every optimizer of the train section on all parameters, random gradients,
+as the trainer enqueues it after accumulating; the median of N.
 )";
+
+/// Each GEMM shape of a profiled run: how many steps, their median time in
+/// the function, the same product alone, and the ratio (over 1.10 marked).
+void printGemms(const std::vector<cuda::Executor::StepTime> &steps) {
+  std::map<std::string, std::pair<std::vector<double>, double>> shapes; // what -> (ms each, alone)
+  for (const auto &s : steps)
+    if (s.aloneMs > 0) {
+      auto &[ms, alone] = shapes[s.what];
+      ms.push_back(s.ms);
+      alone = s.aloneMs;
+    }
+  if (shapes.empty())
+    return;
+  llvm::outs() << "  GEMMs in the function vs alone (median ms per step):\n";
+  for (auto &[what, v] : shapes) {
+    std::vector<double> &ms = v.first;
+    std::sort(ms.begin(), ms.end());
+    double in = ms[ms.size() / 2], ratio = in / v.second;
+    llvm::outs() << llvm::format("  %4zu x %8.3f ms  alone %8.3f ms  %5.2fx", ms.size(), in, v.second, ratio)
+                 << (ratio > 1.10 ? " (over 1.10)" : "") << "  " << what << "\n";
+  }
+}
 
 /// The trainer's optimizer step (DeviceOptimizers: Muon's batched
 /// Newton-Schulz, Adam's multi-tensor kernel) on copies of `params` with
@@ -170,6 +194,7 @@ int runProfileCommand(int argc, char **argv) {
       for (const auto &[name, v] : rows)
         llvm::outs() << "  " << llvm::left_justify(name, 22) << llvm::right_justify(std::to_string(v.first), 7)
                      << llvm::format("%10.3f%7.1f%%", v.second, 100 * v.second / total) << "\n";
+      printGemms(steps);
       std::sort(steps.begin(), steps.end(), [](auto &x, auto &y) { return x.ms > y.ms; });
       llvm::outs() << "  slowest steps (profiled total " << llvm::format("%.3f", total) << " ms):\n";
       for (int i = 0; i < std::min<int>(top, int(steps.size())); ++i)
