@@ -238,9 +238,7 @@ LogicalResult GradientBuilder::backprop(Operation *op) {
       .Case([&](ReduceMeanOp o) {
         auto in = typeOf(o.getInput());
         int64_t axis = *normalizeAxis(int64_t(o.getAxis()), in.getRank());
-        // Divided by n, not multiplied by 1/n: in bf16, 1/n rounds (1/3 to 0.333984).
-        Value n = constant(double(in.getDimSize(axis)), typeOf(dy).getElementType());
-        accumulate(o.getInput(), div(unreduce(dy, in, axis), n));
+        accumulate(o.getInput(), mul(unreduce(dy, in, axis), 1.0 / double(in.getDimSize(axis))));
         return success();
       })
       .Case([&](ReduceMaxOp o) {
@@ -256,10 +254,9 @@ LogicalResult GradientBuilder::backprop(Operation *op) {
         return success();
       })
       .Case([&](SoftcapOp o) {
-        // d(cap * tanh(x / cap)) = 1 - tanh^2, with tanh = y / cap. Divided by cap,
-        // not multiplied by 1/cap: in bf16, 1/30 rounds to 0.0334473.
+        // d(cap * tanh(x / cap)) = 1 - tanh^2, with tanh = y / cap.
         Type e = typeOf(y).getElementType();
-        Value t = div(y, constant(o.getCap().convertToDouble(), e));
+        Value t = mul(y, 1.0 / o.getCap().convertToDouble());
         accumulate(o.getInput(), mul(dy, sub(constant(1.0, e), mul(t, t))));
         return success();
       })

@@ -53,7 +53,6 @@ struct Function {
   std::vector<void *> address;                    // per value id; nullptr: not in device memory
   std::vector<std::vector<BoundLaunch>> launches; // per step
   std::vector<GemmShape> gemms;                   // per step (kind Gemm)
-  mutable std::vector<double> gemmAloneMs;        // per step (kind Gemm): its tuning's time
 };
 
 } // namespace
@@ -72,8 +71,10 @@ struct Executor::Impl {
 
   void *pointer(const Function &f, int value) const;
   std::vector<void *> pointers(const Function &f, const std::vector<int> &values) const;
-  /// Enqueues every step; records marks[i] after step i when given.
-  void runSteps(const Function &f, const std::vector<Event> *marks = nullptr);
+  /// Enqueues every step; records marks[i] after step i when given, and
+  /// each GEMM step's tuned time alone into gemmAloneMs[i] when given.
+  void runSteps(const Function &f, const std::vector<Event> *marks = nullptr,
+                std::vector<double> *gemmAloneMs = nullptr);
   const Function &function(const std::string &name) const;
   void upload(const Function &f, const std::vector<cpu::Tensor> &args);
 };
@@ -92,7 +93,8 @@ void *Executor::Impl::pointer(const Function &f, int value) const {
   return p;
 }
 
-void Executor::Impl::runSteps(const Function &f, const std::vector<Event> *marks) {
+void Executor::Impl::runSteps(const Function &f, const std::vector<Event> *marks,
+                              std::vector<double> *gemmAloneMs) {
   cudaStream_t s = stream.get();
   for (size_t i = 0; i < f.program.steps.size(); ++i) {
     const cudagen::Step &step = f.program.steps[i];
@@ -103,8 +105,8 @@ void Executor::Impl::runSteps(const Function &f, const std::vector<Event> *marks
     if (step.kind == cudagen::Step::Gemm) {
       const GemmTuning &tuning = gemm.run(f.gemms[i], pointer(f, step.operands[0]),
                                           pointer(f, step.operands[1]), pointer(f, step.results[0]), s);
-      f.gemmAloneMs.resize(f.program.steps.size());
-      f.gemmAloneMs[i] = tuning.ms;
+      if (gemmAloneMs)
+        (*gemmAloneMs)[i] = tuning.ms;
       continue;
     }
     for (size_t k = 0; k < step.program.scratchBytes.size(); ++k)
@@ -253,8 +255,9 @@ std::vector<Executor::StepTime> Executor::profile(const std::string &name,
   const Function &f = m.function(name);
   m.upload(f, args);
   std::vector<Event> marks(f.program.steps.size());
+  std::vector<double> gemmAloneMs(f.program.steps.size());
   m.start.record(m.stream.get());
-  m.runSteps(f, &marks);
+  m.runSteps(f, &marks, &gemmAloneMs);
   m.stream.synchronize();
   std::vector<StepTime> out;
   for (size_t i = 0; i < marks.size(); ++i) {
@@ -262,9 +265,8 @@ std::vector<Executor::StepTime> Executor::profile(const std::string &name,
     StepTime t{step.label, "", elapsedMs(i ? marks[i - 1] : m.start, marks[i])};
     if (step.kind == cudagen::Step::Gemm) {
       t.what = describe(f.gemms[i]);
-      t.aloneMs = f.gemmAloneMs[i];
-    }
-    else if (step.kind == cudagen::Step::Alias)
+      t.aloneMs = gemmAloneMs[i];
+    } else if (step.kind == cudagen::Step::Alias)
       t.what = "view";
     for (const cudagen::Launch &l : step.program.launches)
       t.what += (t.what.empty() ? "" : " ") + l.kernel;

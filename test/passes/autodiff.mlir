@@ -118,17 +118,20 @@ module {
 // -----
 
 // bf16 values: a scalar the rule needs that bf16 cannot hold is not rounded
-// into it. leaky_relu(0.9)'s slope multiplies in f32 and rounds once; the
-// mean divides by 3 and the softcap's tanh is y / 30, both exact in bf16
-// (1/3 and 1/30 are not).
+// into it (0.9 would be 0.898, 1/3 0.334, 1/30 0.0334). leaky_relu's slope,
+// the mean's 1/n and the softcap's 1/cap multiply in f32 and round once.
 // CHECK-LABEL: func.func @loss_grad
-// CHECK-DAG: %[[CAP:.+]] = golf.constant dense<3.000000e+01> : tensor<bf16>
-// CHECK-DAG: %[[N:.+]] = golf.constant dense<3.000000e+00> : tensor<bf16>
 // CHECK-DAG: %[[SLOPE:.+]] = golf.constant dense<0.899999976> : tensor<f32>
+// CHECK-DAG: %[[N:.+]] = golf.constant dense<0.333333343> : tensor<f32>
+// CHECK-DAG: %[[CAP:.+]] = golf.constant dense<0.0333333351> : tensor<f32>
 // CHECK-NOT: dense<0.898
-// CHECK-NOT: dense<3.3
-// CHECK: golf.div %{{.+}}, %[[CAP]]
-// CHECK: golf.div %{{.+}}, %[[N]]
+// CHECK-NOT: dense<0.334
+// CHECK-NOT: dense<3.344
+// CHECK: %[[T:.+]] = golf.cast %{{.+}} {to = f32} : tensor<2xbf16> -> tensor<2xf32>
+// CHECK-NEXT: %[[TC:.+]] = golf.mul %[[T]], %[[CAP]]
+// CHECK-NEXT: golf.cast %[[TC]] {to = bf16} : tensor<2xf32> -> tensor<2xbf16>
+// CHECK: %[[M:.+]] = golf.mul %{{.+}}, %[[N]] : tensor<2x3xf32>, tensor<f32> -> tensor<2x3xf32>
+// CHECK-NEXT: golf.cast %[[M]] {to = bf16} : tensor<2x3xf32> -> tensor<2x3xbf16>
 // CHECK: %[[WIDE:.+]] = golf.cast %{{.+}} {to = f32} : tensor<2x3xbf16> -> tensor<2x3xf32>
 // CHECK-NEXT: %[[PROD:.+]] = golf.mul %[[WIDE]], %[[SLOPE]]
 // CHECK-NEXT: golf.cast %[[PROD]] {to = bf16} : tensor<2x3xf32> -> tensor<2x3xbf16>

@@ -41,8 +41,9 @@ result tensor's relative error. A result over T (default 2e-2, bf16 level) is
 measured, with the CPU's, against the function run in float64 without
 rounding: it passes if no further from that than twice the CPU's distance
 (bf16 rounding noise of a deep gradient) and within 10 T, else fails; so
-does a result that is not finite. Exits 1 on any failure. Without a usable GPU it NVRTC-compiles every kernel
-for --arch (default sm_90), reports that, and exits 0. --attention picks the
+does a result that is not finite. Exits 1 on any failure. Without a usable
+GPU it NVRTC-compiles every kernel for --arch (default sm_90), reports that,
+and exits 0. --attention picks the
 attention kernels: flash (FlashAttention-style, head dim 64, bf16 operands;
 the default where it applies) or general (batched products + row softmax, any
 shape; f32 attention always takes it).
