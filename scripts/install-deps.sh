@@ -23,6 +23,8 @@ PACKAGES=(
   nlohmann-json3-dev libgtest-dev
   # xz to unpack the FineWeb val head
   xz-utils
+  # pip fetches the cuDNN frontend's headers (below)
+  python3-pip
 )
 
 missing=()
@@ -36,6 +38,31 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
   echo "install-deps: all Debian packages present"
+fi
+
+# The cuDNN frontend (header-only, MIT) for --attention=cudnn: its headers
+# ship in the PyPI wheel nvidia-cudnn-frontend; they go to .deps/ (ignored),
+# where CMake looks. cuDNN itself is opened at run time (libcudnn.so.9).
+CUDNN_FRONTEND_VERSION=1.32.0
+frontend="$(cd "$(dirname "$0")/.." && pwd)/.deps/cudnn-frontend-$CUDNN_FRONTEND_VERSION"
+if [ ! -f "$frontend/include/cudnn_frontend.h" ]; then
+  echo "install-deps: fetching nvidia-cudnn-frontend $CUDNN_FRONTEND_VERSION headers"
+  wheels=$(mktemp -d)
+  if python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.11 \
+    --platform manylinux_2_28_x86_64 -d "$wheels" "nvidia-cudnn-frontend==$CUDNN_FRONTEND_VERSION"; then
+    python3 - "$wheels"/*.whl "$frontend" <<'PY'
+import sys, zipfile
+wheel, dest = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(wheel) as z:
+    for name in z.namelist():
+        if name.startswith("include/"):
+            z.extract(name, dest)
+PY
+  else
+    echo "install-deps: warning: could not fetch nvidia-cudnn-frontend from PyPI;" \
+      "golfc builds without --attention=cudnn" >&2
+  fi
+  rm -rf "$wheels"
 fi
 
 if [ ! -d /usr/local/cuda/include ]; then

@@ -13,7 +13,11 @@
 //     warm-up) and reports TFLOP/s with FlashAttention's convention:
 //     forward 4*B*H*T*S*D (halved when causal), backward 2.5x that.
 //     "bwd main" is the backward kernel alone, without the first pass that
-//     recomputes lse and delta (what a saved forward lse would leave).
+//     recomputes lse and delta (what a saved forward lse would leave);
+//   - for bf16 configurations, the same through cuDNN's fused SDPA
+//     (runtime/cuda/CudnnAttention.h: forward saving its statistics, then
+//     the backward reading them), checked against the same reference and
+//     timed: the "own kernels or cuDNN, whichever is faster".
 // Exit status 1 when any error exceeds 1e-2 (or is NaN), 2 without a GPU.
 //
 // Usage: attention_check [--quick] [--reps N] [--filter SUBSTRING] [--compile-only]
@@ -21,6 +25,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/cuda/Attention.h"
+#include "runtime/cuda/CudnnAttention.h"
 
 #include <cuda_runtime.h>
 #include <nvrtc.h>
@@ -31,6 +36,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -41,6 +47,7 @@
 namespace {
 
 using golf::cudagen::ArgRef;
+using golf::cudagen::AttentionCall;
 using golf::cudagen::AttentionShape;
 using golf::cudagen::Kernel;
 using golf::cudagen::OpProgram;
@@ -524,9 +531,18 @@ int main(int argc, char **argv) {
   std::printf("%zu configurations; TFLOP/s: forward 4*B*H*T*S*D (halved when causal), "
               "backward 2.5x forward; times are medians\n\n",
               items.size());
-  std::printf("%-40s %9s %9s %9s %9s %8s %9s %8s %15s %9s %8s\n", "config", "fwd err", "bwd err",
-              "saved err", "fwd ms", "TFLOP/s", "bwd ms", "TFLOP/s", "bwd main ms,TF",
-              "saved ms", "TFLOP/s");
+  // cuDNN, where libcudnn.so.9 loads; otherwise its columns say why not.
+  std::unique_ptr<golf::cuda::CudnnAttention> cudnn;
+  try {
+    cudnn = std::make_unique<golf::cuda::CudnnAttention>();
+    std::printf("cuDNN columns: %s\n", cudnn->version().c_str());
+  } catch (const std::exception &e) {
+    std::printf("cuDNN columns skipped: %s\n", e.what());
+  }
+  std::printf("%-40s %9s %9s %9s %9s %8s %9s %8s %15s %9s %8s | %9s %9s %8s %9s %8s\n", "config",
+              "fwd err", "bwd err", "saved err", "fwd ms", "TFLOP/s", "bwd ms", "TFLOP/s",
+              "bwd main ms,TF", "saved ms", "TFLOP/s", "cudnn err", "fwd ms", "TFLOP/s", "bwd ms",
+              "TFLOP/s");
 
   double *sums = static_cast<double *>(deviceAlloc(3 * sizeof(double)));
   bool ok = true;
@@ -589,19 +605,40 @@ int main(int argc, char **argv) {
     double savedMs = medianMs([&] { bwdSaved.run(jit); }, r);
     double flops = 4.0 * s.B * s.H * s.T * s.S * 64 * (s.causal ? 0.5 : 1.0);
     bool good = fwdErr < 1e-2 && bwdErr < 1e-2 && savedErr < 1e-2; // false for NaN too
+    // cuDNN: the forward saving its statistics, the backward reading them.
+    char cudnnCols[96] = "        -         -        -         -        -";
+    void *stats = nullptr, *work = nullptr;
+    if (cudnn && s.q == DType::BF16) {
+      AttentionCall fc{s, false, true, false}, bc{s, true, false, false};
+      work = deviceAlloc(std::max(cudnn->prepare(fc), cudnn->prepare(bc)));
+      stats = deviceAlloc(size_t(s.B * s.H * s.T) * 4);
+      for (auto [p, n] : {std::pair{y, nq}, {dq, nq}, {dk, nkv}, {dv, nkv}})
+        CHECK_CUDA(cudaMemset(p, 0xff, size_t(n) * ob));
+      CHECK_CUDA(cudaMemset(stats, 0xff, size_t(s.B * s.H * s.T) * 4));
+      auto forward = [&] { cudnn->run(fc, {q.arg, k.arg, v.arg}, {y, stats}, work, nullptr); };
+      auto backward = [&] { cudnn->run(bc, {q.arg, k.arg, v.arg, dy.arg, stats, y}, {dq, dk, dv}, work, nullptr); };
+      forward();
+      backward();
+      CHECK_CUDA(cudaDeviceSynchronize());
+      double err = std::max(relError(jit, y, s.out, ry, nq, sums), bwdError());
+      double cf = medianMs(forward, r), cb = medianMs(backward, r);
+      good = good && err < 1e-2;
+      std::snprintf(cudnnCols, sizeof cudnnCols, "%9.2e %9.3f %8.1f %9.3f %8.1f", err, cf,
+                    flops / cf * 1e-9, cb, 2.5 * flops / cb * 1e-9);
+    }
     ok = ok && good;
     char mainCol[32];
     std::snprintf(mainCol, sizeof mainCol, "%.3f,%.0f", mainMs, 2.5 * flops / mainMs * 1e-9);
-    std::printf("%-40s %9.2e %9.2e %9.2e %9.3f %8.1f %9.3f %8.1f %15s %9.3f %8.1f%s\n",
+    std::printf("%-40s %9.2e %9.2e %9.2e %9.3f %8.1f %9.3f %8.1f %15s %9.3f %8.1f | %s%s\n",
                 describe(s).c_str(), fwdErr, bwdErr, savedErr, fwdMs, flops / fwdMs * 1e-9, bwdMs,
                 2.5 * flops / bwdMs * 1e-9, mainCol, savedMs, 2.5 * flops / savedMs * 1e-9,
-                good ? "" : "  FAIL");
+                cudnnCols, good ? "" : "  FAIL");
     std::fflush(stdout);
     for (void *p : {static_cast<void *>(q.ref), q.spare, static_cast<void *>(k.ref), k.spare,
                     static_cast<void *>(v.ref), v.spare, static_cast<void *>(dy.ref), dy.spare, y,
                     dq, dk, dv, static_cast<void *>(ry), static_cast<void *>(rdq),
                     static_cast<void *>(rdk), static_cast<void *>(rdv), static_cast<void *>(lse),
-                    static_cast<void *>(delta), lseSaved})
+                    static_cast<void *>(delta), lseSaved, stats, work})
       if (p)
         CHECK_CUDA(cudaFree(p));
     for (const Bound *b : {&fwd, &bwd, &fwdSaving, &bwdSaved})

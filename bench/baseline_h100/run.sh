@@ -15,7 +15,9 @@
 #   3b. with EXPORT=1, bench/baseline_h100/export.sh on that run;
 #   5. with SEED=1, golfc trains the 10-layer seed (000) SEED_STEPS steps, from
 #      a warm kernel cache;
-# then prints one table. T_GOLFC, T_TORCH, T_EXPORT bound those phases (s). Runs go to $WORK; their logs come back as
+# then prints one table. T_GOLFC, T_TORCH, T_EXPORT bound those phases (s).
+# GOLFC_FLAGS go to golfc train and profile (e.g. --attention=cudnn,
+# --memory-budget=8). Runs go to $WORK; their logs come back as
 # $OUT/logs.tar.gz (the device tool returns at most 8 files).
 #   STEPS=300 STEPS_TINY=30 SEED=1 bash bench/baseline_h100/run.sh
 set -u
@@ -26,6 +28,7 @@ STEPS="${STEPS:-300}" STEPS_TINY="${STEPS_TINY:-30}" SEED="${SEED:-0}" SEED_STEP
 DATA=.device/data
 TRAIN="$DATA/fineweb_train_*.bin" VAL="$DATA/fineweb_val_*.bin" TOK="$DATA/fineweb_1024_bpe.model"
 GOLFC=.device/golfc
+read -r -a flags <<< "${GOLFC_FLAGS:-}"
 rm -rf "$WORK" && mkdir -p "$WORK" "$OUT"
 trap 'tar -czf "$OUT/logs.tar.gz" -C "$WORK" --exclude=init --exclude="*.ckpt" . 2>/dev/null' EXIT
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
@@ -53,7 +56,7 @@ rm -rf "$GOLF_CACHE_DIR"
 RUN="$WORK/baseline"
 # --iterations 20000 --wallclock 0: the warmdown lies far ahead, so both
 # trainers run at LR multiplier 1 whatever their speed; --max-steps stops.
-timeout "${T_GOLFC:-300}" $GOLFC train examples/baseline.golf --device=gpu --iterations 20000 --wallclock 0 --max-steps "$STEPS" \
+timeout "${T_GOLFC:-300}" $GOLFC train examples/baseline.golf "${flags[@]}" --device=gpu --iterations 20000 --wallclock 0 --max-steps "$STEPS" \
   --train-data "$TRAIN" --val-data "$VAL" --tokenizer "$TOK" \
   --run-dir "$RUN" --save-init "$RUN/init" --log-every 50 > "$WORK/golfc-baseline.txt" 2>&1
 echo "rc=$?"; grep -E "golfc train:|^step|val_bpb|train time|GPU memory|error" "$WORK/golfc-baseline.txt" | head -20
@@ -78,7 +81,7 @@ python3 bench/baseline_h100/report.py "$RUN" "$WORK/torch-baseline.jsonl" "$WORK
 
 if [ "${PROFILE:-0}" = 1 ]; then
   echo "== 2b. golfc profile: baseline @loss_grad, one 64 x 1024 micro-batch"
-  timeout 120 $GOLFC profile examples/baseline.golf --function=loss_grad --repeat=5 --top="${TOP:-25}" > "$WORK/profile.txt" 2>&1
+  timeout 120 $GOLFC profile examples/baseline.golf "${flags[@]}" --function=loss_grad --repeat=5 --top="${TOP:-25}" > "$WORK/profile.txt" 2>&1
   grep -vE "^\s*$" "$WORK/profile.txt" | head -$((35 + ${TOP:-25}))
   echo "== 2c. golfc profile: the optimizer step (Muon + Adam, all parameters; target <= 10 ms)"
   timeout 60 $GOLFC profile examples/baseline.golf --function=optimizer --repeat=20 2>&1 | tail -2
@@ -91,7 +94,7 @@ fi
 
 if [ "$SEED" = 1 ]; then
   echo "== 5. golfc: seed 000 (10 layers, MLP 3x, BigramHash, seq 2048), $SEED_STEPS steps, warm cache"
-  $GOLFC train examples/seeds/000_10l_ngram_backoff.golf --device=gpu --iterations "$SEED_STEPS" \
+  $GOLFC train examples/seeds/000_10l_ngram_backoff.golf "${flags[@]}" --device=gpu --iterations "$SEED_STEPS" \
     --wallclock 0 --train-data "$TRAIN" --val-data "$VAL" --tokenizer "$TOK" --val-tokens 262144 \
     --run-dir "$WORK/seed000" --log-every 10 > "$WORK/golfc-seed000.txt" 2>&1
   echo "rc=$?"; grep -E "golfc train:|^step|train time|GPU memory|error" "$WORK/golfc-seed000.txt" | tail -8

@@ -23,21 +23,6 @@
 
 namespace golf::cudagen {
 
-struct AttentionShape {
-  int64_t B, H, Hkv, T, S, D, Dv;
-  bool causal;
-  double scale;
-  plan::DType q, k, v;
-  plan::DType out; // y (forward) or dq (backward)
-  // Backward only, where they differ from `out`: dy (operand 3), dk, dv.
-  std::optional<plan::DType> dy, dk, dv;
-  /// Tensors in merge_heads' layout [B, T, H, D] (the projections' own)
-  /// instead of [B, H, T, D]: `out` is y or dq.
-  struct Merged {
-    bool q = false, k = false, v = false, out = false, dy = false, dk = false, dv = false;
-  } merged = {};
-};
-
 /// Throws std::invalid_argument with a one-line reason when the kernels do
 /// not support `s` (forward, or backward with `grad`).
 void validateAttention(const AttentionShape &s, bool grad);

@@ -102,19 +102,31 @@ AttentionShape flashShape(const Lowering &l, const plan::Op &op) {
   return s;
 }
 
-/// The flash kernels multiply bf16 operands and round the probabilities to
-/// bf16, so f32 attention (autocast off) would differ from the CPU
-/// reference by ~2e-2 at the baseline's size (golfc check, H100): it takes
-/// the exact general path instead. Under autocast the IR casts q, k and v
-/// to bf16 itself.
-bool flashApplies(const Lowering &l, const plan::Op &op) {
-  if (!l.options().flashAttention || l.type(op.operands[0]).dtype != plan::DType::BF16)
+/// The flash kernels and cuDNN multiply bf16 operands and round the
+/// probabilities to bf16, so f32 attention (autocast off) would differ from
+/// the CPU reference by ~2e-2 at the baseline's size (golfc check, H100): it
+/// takes the exact general path instead. Under autocast the IR casts q, k
+/// and v to bf16 itself.
+bool fusedApplies(const Lowering &l, const plan::Op &op) {
+  if (l.options().attention == LowerOptions::Attention::General ||
+      l.type(op.operands[0]).dtype != plan::DType::BF16)
     return false;
   try {
     validateAttention(flashShape(l, op), op.kind == "attention_grad");
   } catch (const std::invalid_argument &) {
     return false; // the general lowering handles every shape
   }
+  return true;
+}
+
+/// cuDNN's SDPA reads and writes one dtype: every operand and result bf16.
+bool cudnnApplies(const Lowering &l, const plan::Op &op) {
+  if (l.options().attention != LowerOptions::Attention::Cudnn || !fusedApplies(l, op))
+    return false;
+  for (const std::vector<int> *values : {&op.operands, &op.results})
+    for (int v : *values)
+      if (l.type(v).dtype != plan::DType::BF16)
+        return false;
   return true;
 }
 
@@ -166,7 +178,7 @@ int splitSource(const Lowering &l, int v) {
     return -1;
   for (const plan::Op &o : f.ops)
     if (std::find(o.operands.begin(), o.operands.end(), v) != o.operands.end() &&
-        ((o.kind != "attention" && o.kind != "attention_grad") || !flashApplies(l, o)))
+        ((o.kind != "attention" && o.kind != "attention_grad") || !fusedApplies(l, o)))
       return -1;
   return source;
 }
@@ -188,10 +200,51 @@ int mergeTarget(const Lowering &l, int v) {
   return -1;
 }
 
-/// The FlashAttention-style program. A forward whose gradient is in the
-/// same function, and whose y that gradient can read (savedYOf), saves its
-/// lse for it, which then skips its stats pass.
-Step flashAttention(Lowering &l, const plan::Op &op) {
+/// cuDNN's fused SDPA as a library step. The forward saves cuDNN's softmax
+/// statistics when its gradient runs on cuDNN too and can read y
+/// (savedYOf); a backward without them runs the flash kernels.
+Step cudnnAttention(Lowering &l, const plan::Op &op, Step step, const AttentionShape &s) {
+  step.kind = Step::Attention;
+  step.label = opLabel(l.function(), op) + " (cudnn)";
+  step.attention.shape = s;
+  const int y = op.results[0];
+  if (op.kind == "attention") {
+    const plan::Op *grad = partner(l.function(), op, "attention_grad");
+    const int savedY = grad && cudnnApplies(l, *grad) ? savedYOf(l, y, op, *grad) : -1;
+    if (savedY >= 0) {
+      int stats = l.addTemporary({plan::DType::F32, {s.B * s.H * s.T}});
+      l.saveAttentionStats(y, {stats, savedY});
+      step.results.push_back(stats);
+      step.attention.stats = true;
+      step.label += ", saves stats";
+    }
+    return step;
+  }
+  const plan::Op *forward = partner(l.function(), op, "attention");
+  const Lowering::AttentionStats *saved = l.attentionStats(forward->results[0]);
+  step.operands.push_back(saved->lse);
+  step.operands.push_back(saved->y);
+  step.attention.grad = true;
+  step.attention.yMerged = saved->y != forward->results[0];
+  step.label += ", reads the forward's stats";
+  return step;
+}
+
+/// Whether `op` runs on cuDNN: a forward that applies, or a backward whose
+/// forward ran there and saved its statistics.
+bool onCudnn(const Lowering &l, const plan::Op &op) {
+  if (!cudnnApplies(l, op))
+    return false;
+  if (op.kind == "attention")
+    return true;
+  const plan::Op *forward = partner(l.function(), op, "attention");
+  return forward && cudnnApplies(l, *forward) && l.attentionStats(forward->results[0]);
+}
+
+/// The FlashAttention-style program, or cuDNN's (onCudnn). A forward whose
+/// gradient is in the same function, and whose y that gradient can read
+/// (savedYOf), saves its lse for it, which then skips its stats pass.
+Step fusedAttention(Lowering &l, const plan::Op &op) {
   AttentionShape s = flashShape(l, op);
   Step step;
   step.label = opLabel(l.function(), op) + " (flash)";
@@ -210,11 +263,13 @@ Step flashAttention(Lowering &l, const plan::Op &op) {
       *writesMerged[i] = true;
       step.results[i] = target;
     }
+  if (onCudnn(l, op))
+    return cudnnAttention(l, op, std::move(step), s);
   const int y = op.results[0];
   if (op.kind == "attention") {
     const plan::Op *grad = partner(l.function(), op, "attention_grad");
     const int savedY = grad ? savedYOf(l, y, op, *grad) : -1;
-    const bool save = savedY >= 0 && flashApplies(l, *grad);
+    const bool save = savedY >= 0 && fusedApplies(l, *grad);
     if (save) {
       int lse = l.addTemporary({plan::DType::F32, {attentionLseCount(s)}});
       l.saveAttentionStats(y, {lse, savedY});
@@ -242,7 +297,7 @@ Step flashAttention(Lowering &l, const plan::Op &op) {
 
 void planAttentionLayouts(Lowering &l) {
   for (const plan::Op &op : l.function().ops) {
-    if ((op.kind != "attention" && op.kind != "attention_grad") || !flashApplies(l, op))
+    if ((op.kind != "attention" && op.kind != "attention_grad") || !fusedApplies(l, op))
       continue;
     for (size_t i = 0; i < op.operands.size(); ++i)
       if (int source = splitSource(l, op.operands[i]); source >= 0)
@@ -253,13 +308,9 @@ void planAttentionLayouts(Lowering &l) {
   }
 }
 
-namespace {
-
-} // namespace
-
 std::vector<Step> emitAttentionOp(Lowering &l, const plan::Op &op) {
-  if (flashApplies(l, op))
-    return {flashAttention(l, op)};
+  if (fusedApplies(l, op))
+    return {fusedAttention(l, op)};
   Dims d = dimsOf(l, op);
   int q = op.operands[0], k = op.operands[1], v = op.operands[2];
   int64_t groups = d.b * d.hkv, rows = d.g * d.t;

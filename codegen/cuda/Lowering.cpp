@@ -94,6 +94,18 @@ std::vector<Step> emitRowReduction(Lowering &l, const plan::Op &op, int at, int 
 
 } // namespace
 
+const char *attentionName(LowerOptions::Attention a) {
+  switch (a) {
+  case LowerOptions::Attention::Flash:
+    return "flash";
+  case LowerOptions::Attention::Cudnn:
+    return "cudnn";
+  case LowerOptions::Attention::General:
+    return "general";
+  }
+  return "?";
+}
+
 FunctionProgram lowerFunction(const plan::Plan &plan, const plan::Function &f,
                               const LowerOptions &options) {
   Lowering l(plan, f, options);

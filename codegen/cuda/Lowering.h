@@ -19,10 +19,18 @@ namespace golf::cudagen {
 
 /// Choices of the GPU lowering.
 struct LowerOptions {
-  /// FlashAttention-style kernels (Attention.h) where they apply; otherwise,
-  /// or when false, the general lowering (products + row softmax).
-  bool flashAttention = true;
+  /// Attention where the fused kernels apply (bf16 operands, head dim 64):
+  /// golfc's FlashAttention-style kernels (Attention.h), or cuDNN's fused
+  /// SDPA (a library step, runtime/cuda/CudnnAttention.h); elsewhere, and
+  /// always with General, products and a row softmax (AttentionOp.cpp).
+  enum class Attention : uint8_t { Flash, Cudnn, General } attention = Attention::Flash;
+  /// Arena bytes a function may plan before cheap values read late are
+  /// recomputed instead of kept (Remat.cpp: one more pass over memory
+  /// each, for less memory); 0: no limit, keep them.
+  uint64_t memoryBudget = 0;
 };
+/// "flash", "cudnn" or "general".
+const char *attentionName(LowerOptions::Attention a);
 
 /// Throws std::invalid_argument with a one-line reason for what the GPU
 /// backend cannot run.

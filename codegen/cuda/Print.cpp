@@ -46,6 +46,27 @@ std::string dims(const std::array<uint32_t, 3> &d) {
 
 } // namespace
 
+std::string describe(const AttentionCall &c) {
+  const AttentionShape &s = c.shape;
+  std::ostringstream os;
+  os << "cudnn sdpa " << (c.grad ? "bwd" : "fwd") << " b=" << s.B << " h=" << s.H << " hkv=" << s.Hkv
+     << " t=" << s.T << " s=" << s.S << " d=" << s.D << (s.causal ? " causal" : "")
+     << " scale=" << s.scale;
+  const AttentionShape::Merged &m = s.merged;
+  std::string merged;
+  for (auto [on, name] : {std::pair{m.q, "q"}, {m.k, "k"}, {m.v, "v"}, {m.dy, "dy"},
+                          {m.out, c.grad ? "dq" : "y"}, {m.dk, "dk"}, {m.dv, "dv"}})
+    if (on)
+      merged += std::string(merged.empty() ? "" : ",") + name;
+  if (c.grad && c.yMerged)
+    merged += std::string(merged.empty() ? "" : ",") + "y";
+  if (!merged.empty())
+    os << " merged=" << merged;
+  if (c.stats)
+    os << " stats";
+  return os.str();
+}
+
 std::vector<FunctionProgram> lowerPlan(const plan::Plan &plan, const LowerOptions &options) {
   std::vector<FunctionProgram> out;
   for (const plan::Function &f : plan.functions)
@@ -59,17 +80,20 @@ std::string printFused(const plan::Plan &plan, const std::vector<FunctionProgram
     const plan::Function &f = *plan.function(p.function);
     int kernels = 0, gemms = 0, aliases = 0, launches = 0;
     uint64_t traffic = 0;
+    int attention = 0;
     for (const Step &s : p.steps) {
-      if (s.kind == Step::Program)
+      if (s.kind == Step::Program || s.kind == Step::Attention)
         traffic += stepBytes(p, s);
       kernels += s.kind == Step::Program;
       gemms += s.kind == Step::Gemm;
+      attention += s.kind == Step::Attention;
       aliases += s.kind == Step::Alias;
       launches += int(s.program.launches.size());
     }
     os << "func @" << p.function << ": " << f.ops.size() << " ops -> " << p.steps.size()
-       << " steps (" << kernels << " generated, " << launches << " launches, " << gemms
-       << " gemm, " << aliases << " views); generated kernels move " << mib(traffic) << "\n";
+       << " steps (" << kernels << " generated, " << launches << " launches, " << gemms << " gemm, "
+       << (attention ? std::to_string(attention) + " cudnn attention, " : "") << aliases
+       << " views); generated kernels move " << mib(traffic) << "\n";
     const plan::Function &fn = *plan.function(p.function);
     BufferPlan buffers = planBuffers(p, fn.args, fn.results);
     os << "  arena " << mib(buffers.arenaBytes) << ": at most " << mib(buffers.peakLiveBytes)
@@ -84,6 +108,8 @@ std::string printFused(const plan::Plan &plan, const std::vector<FunctionProgram
            << (g.transB ? " tb" : "");
         if (g.batch > 1)
           os << " batch=" << g.batch << (g.strideB == 0 ? " shared-b" : "");
+      } else if (s.kind == Step::Attention) {
+        os << describe(s.attention);
       } else if (s.kind == Step::Alias) {
         os << "view";
       } else {
@@ -96,7 +122,7 @@ std::string printFused(const plan::Plan &plan, const std::vector<FunctionProgram
       for (int op : s.ops)
         os << " #" << op << " " << f.ops[size_t(op)].kind;
       os << "\n    reads " << values(s.operands) << "  writes " << values(s.results);
-      if (s.kind == Step::Program)
+      if (s.kind == Step::Program || s.kind == Step::Attention)
         os << "  (" << mib(stepBytes(p, s)) << ")";
       if (s.recomputes >= 0)
         os << "  again: %" << s.recomputes << " for its late readers";

@@ -22,6 +22,11 @@ std::vector<FunctionProgram> lowerPlan(const plan::Plan &plan, const LowerOption
 std::string printFused(const plan::Plan &plan, const std::vector<FunctionProgram> &programs);
 std::string printCuda(const std::vector<FunctionProgram> &programs);
 
+/// One line naming a cuDNN attention call: direction, sizes, mask, scale and
+/// the tensors in merge_heads' layout (--emit=fused, profiles, the runtime's
+/// graph cache key).
+std::string describe(const AttentionCall &call);
+
 /// Every distinct kernel of the programs, in first-use order.
 std::vector<Kernel> distinctKernels(const std::vector<FunctionProgram> &programs);
 

@@ -17,6 +17,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,17 +59,47 @@ struct GemmCall {
   int64_t batch = 1, strideA = 0, strideB = 0, strideC = 0;
 };
 
+/// An attention op's static description: sizes, mask, scale, dtypes and
+/// head layouts (the flash kernels of Attention.h are specialized by it,
+/// and a cuDNN step carries it to the runtime).
+struct AttentionShape {
+  int64_t B, H, Hkv, T, S, D, Dv;
+  bool causal;
+  double scale;
+  plan::DType q, k, v;
+  plan::DType out; // y (forward) or dq (backward)
+  // Backward only, where they differ from `out`: dy (operand 3), dk, dv.
+  std::optional<plan::DType> dy, dk, dv;
+  /// Tensors in merge_heads' layout [B, T, H, D] (the projections' own)
+  /// instead of [B, H, T, D]: `out` is y or dq.
+  struct Merged {
+    bool q = false, k = false, v = false, out = false, dy = false, dk = false, dv = false;
+  } merged = {};
+};
+
+/// A cuDNN fused-attention call (Step::Attention, runtime/cuda/CudnnAttention):
+/// forward operands (q, k, v), results (y) and, with `stats`, the softmax
+/// statistics the backward reads ([B, H, T] f32, natural-log sum of exp);
+/// backward operands (q, k, v, dy, stats, y), results (dq, dk, dv).
+struct AttentionCall {
+  AttentionShape shape;
+  bool grad = false;
+  bool stats = false;   // forward: writes result 1
+  bool yMerged = false; // backward: operand 5 is merge_heads(y), [B, T, H*D]
+};
+
 /// One step of a function on the GPU, over materialized values (plan value
-/// ids): a generated program, a library product, or a view (a reshape of a
-/// materialized value shares its buffer).
+/// ids): a generated program, a library product or attention, or a view (a
+/// reshape of a materialized value shares its buffer).
 struct Step {
-  enum Kind : uint8_t { Program, Gemm, Alias } kind = Program;
+  enum Kind : uint8_t { Program, Gemm, Attention, Alias } kind = Program;
   std::string label;         // for --emit=cuda and errors: "op #12 matmul", "fused: add, mul"
   std::vector<int> operands; // ArgRef::Operand i reads value operands[i]
   std::vector<int> results;  // ArgRef::Result i writes value results[i]
   std::vector<int> ops;      // the plan ops computed here (fused producers first)
   OpProgram program;         // kind Program
   GemmCall gemm;             // kind Gemm: operands (A, B), results (C)
+  AttentionCall attention;   // kind Attention
   int recomputes = -1;       // a second run of the step that made this value (Remat.cpp)
 };
 

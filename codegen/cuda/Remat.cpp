@@ -10,6 +10,8 @@
 // into a new temporary that the late readers use instead. That trades one
 // extra pass over memory for the value's bytes during the gap. A pointwise
 // step just after that reads the same operand runs in the same kernel.
+// This runs only where the function's arena would exceed the lowering's
+// memory budget (--memory-budget): without one, speed comes first.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/cuda/BufferPlan.h"
@@ -170,8 +172,11 @@ void rematerialize(Lowering &l, std::vector<Step> &steps) {
   // Recomputation only lowers the live bytes, so the peak stays where it is.
   const plan::Function &f = l.function();
   const std::vector<std::pair<int, std::string>> params = l.params();
-  int peakStep = planBuffers(l.values(), params, steps, f.args, f.results).peakStep;
-  size_t peak = size_t(std::max(peakStep, 0));
+  const BufferPlan kept = planBuffers(l.values(), params, steps, f.args, f.results);
+  const uint64_t budget = l.options().memoryBudget;
+  if (budget == 0 || kept.arenaBytes <= budget)
+    return;
+  size_t peak = size_t(std::max(kept.peakStep, 0));
   std::vector<std::vector<size_t>> reads = readers(steps, l.values().size());
   for (size_t s = 0; s < steps.size() && s < peak; ++s) {
     std::vector<Read> uses;

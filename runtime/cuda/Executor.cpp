@@ -2,6 +2,7 @@
 #include "runtime/cuda/Executor.h"
 #include "codegen/cuda/BufferPlan.h"
 #include "codegen/cuda/Print.h"
+#include "runtime/cuda/CudnnAttention.h"
 #include "runtime/cuda/Error.h"
 #include "runtime/cuda/Gemm.h"
 #include "runtime/cuda/HostTensor.h"
@@ -62,6 +63,8 @@ struct Executor::Impl {
   ExecutorOptions options;
   KernelLibrary library;
   Gemm gemm;
+  std::unique_ptr<CudnnAttention> cudnn; // when a function has cuDNN attention steps
+  void *cudnnWorkspace = nullptr;         // past the functions' plans, in the arena
   Stream stream;
   Event start, stop;
   std::map<std::string, DeviceBuffer> params;
@@ -107,6 +110,10 @@ void Executor::Impl::runSteps(const Function &f, const std::vector<Event> *marks
                                           pointer(f, step.operands[1]), pointer(f, step.results[0]), s);
       if (gemmAloneMs)
         (*gemmAloneMs)[i] = tuning.ms;
+      continue;
+    }
+    if (step.kind == cudagen::Step::Attention) {
+      cudnn->run(step.attention, pointers(f, step.operands), pointers(f, step.results), cudnnWorkspace, s);
       continue;
     }
     for (size_t k = 0; k < step.program.scratchBytes.size(); ++k)
@@ -162,8 +169,23 @@ std::unique_ptr<Executor> Executor::create(const plan::Plan &plan, const DeviceI
     arenaBytes = std::max(arenaBytes, plans.back().arenaBytes);
     report.naiveBytes += plans.back().naiveBytes;
   }
-  impl->arena = DeviceBuffer(arenaBytes);
-  report.arenaBytes = arenaBytes;
+  // cuDNN's graphs are built now (they need the GPU); their workspace, the
+  // largest any call needs, follows the plans in the one allocation.
+  uint64_t cudnnBytes = 0;
+  for (const cudagen::FunctionProgram &p : programs)
+    for (const cudagen::Step &step : p.steps)
+      if (step.kind == cudagen::Step::Attention) {
+        if (!impl->cudnn) {
+          impl->cudnn = std::make_unique<CudnnAttention>();
+          report.cudnn = impl->cudnn->version();
+        }
+        cudnnBytes = std::max<uint64_t>(cudnnBytes, impl->cudnn->prepare(step.attention));
+      }
+  const uint64_t plannedBytes = (arenaBytes + 255) / 256 * 256;
+  impl->arena = DeviceBuffer(plannedBytes + cudnnBytes);
+  if (impl->cudnn)
+    impl->cudnnWorkspace = static_cast<char *>(impl->arena.data()) + plannedBytes;
+  report.arenaBytes = plannedBytes + cudnnBytes;
   char *arena = static_cast<char *>(impl->arena.data());
   for (size_t i = 0; i < programs.size(); ++i) {
     Function f;
@@ -266,6 +288,8 @@ std::vector<Executor::StepTime> Executor::profile(const std::string &name,
     if (step.kind == cudagen::Step::Gemm) {
       t.what = describe(f.gemms[i]);
       t.aloneMs = gemmAloneMs[i];
+    } else if (step.kind == cudagen::Step::Attention) {
+      t.what = cudagen::describe(step.attention);
     } else if (step.kind == cudagen::Step::Alias)
       t.what = "view";
     for (const cudagen::Launch &l : step.program.launches)

@@ -54,6 +54,7 @@ struct CompileReport {
   double lowerSeconds = 0, loadSeconds = 0;
   uint64_t arenaBytes = 0; // the shared arena: the largest function's plan
   uint64_t naiveBytes = 0, paramBytes = 0; // over all functions
+  std::string cudnn; // "cuDNN 9.14.0" when the plan has cuDNN attention steps
 };
 
 class Executor {

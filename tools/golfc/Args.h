@@ -2,6 +2,7 @@
 #ifndef GOLF_TOOLS_GOLFC_ARGS_H
 #define GOLF_TOOLS_GOLFC_ARGS_H
 
+#include "codegen/cuda/Lowering.h"
 #include "frontend/Lower.h"
 #include "llvm/ADT/StringRef.h"
 #include <optional>
@@ -94,6 +95,31 @@ inline bool parseDeviceFlag(Args &args, std::string &device, std::string &error)
   if (*v != "auto" && *v != "gpu" && *v != "cpu")
     error = "--device must be auto, gpu or cpu";
   device = v->str();
+  return true;
+}
+
+/// The GPU lowering's flags: --attention=flash|cudnn|general (which
+/// attention kernels) and --memory-budget=GIB (the arena above which cheap
+/// values are recomputed rather than kept).
+inline bool parseGpuFlag(Args &args, cudagen::LowerOptions &options, std::string &error) {
+  if (auto v = args.value("--memory-budget")) {
+    double gib;
+    if (v->getAsDouble(gib) || !(gib > 0))
+      error = "--memory-budget expects a positive number of GiB";
+    else
+      options.memoryBudget = uint64_t(gib * double(uint64_t(1) << 30));
+    return true;
+  }
+  auto v = args.value("--attention");
+  if (!v)
+    return false;
+  using A = cudagen::LowerOptions::Attention;
+  for (A a : {A::Flash, A::Cudnn, A::General})
+    if (*v == cudagen::attentionName(a)) {
+      options.attention = a;
+      return true;
+    }
+  error = "--attention must be flash, cudnn or general, not '" + v->str() + "'";
   return true;
 }
 

@@ -22,17 +22,6 @@ struct CheckArgs {
   uint64_t seed = 1;
 };
 
-/// --attention=flash|general: which attention lowering the GPU uses.
-inline bool parseAttentionFlag(Args &args, cudagen::LowerOptions &options, std::string &error) {
-  auto v = args.value("--attention");
-  if (!v)
-    return false;
-  if (*v != "flash" && *v != "general")
-    error = "--attention must be flash or general, not '" + v->str() + "'";
-  options.flashAttention = *v == "flash";
-  return true;
-}
-
 /// Parses `golfc <command> ...` into `out` (whose fields hold the defaults)
 /// and compiles the file to a plan in `compiled`; `extra` takes the
 /// command's own flags (returns false if the current argument is not one,

@@ -32,7 +32,8 @@ namespace golf {
 namespace {
 
 const char *kUsage = R"(usage: golfc check FILE [--set NAME=VALUE]... [--batch=N] [--eval-batch=N]
-                    [--tolerance=T] [--seed=N] [--arch=sm_XX] [--attention=flash|general]
+                    [--tolerance=T] [--seed=N] [--arch=sm_XX] [--attention=flash|cudnn|general]
+                    [--memory-budget=GIB]
 
 Runs every function of FILE (@loss, @loss_grad, @nll, ...) on the GPU and on
 the CPU reference executor with the same random weights (normal, std 0.1) and
@@ -43,10 +44,12 @@ rounding: it passes if no further from that than twice the CPU's distance
 (bf16 rounding noise of a deep gradient) and within 10 T, else fails; so
 does a result that is not finite. Exits 1 on any failure. Without a usable
 GPU it NVRTC-compiles every kernel for --arch (default sm_90), reports that,
-and exits 0. --attention picks the
-attention kernels: flash (FlashAttention-style, head dim 64, bf16 operands;
-the default where it applies) or general (batched products + row softmax, any
-shape; f32 attention always takes it).
+and exits 0. --attention picks the attention kernels: flash
+(FlashAttention-style, head dim 64, bf16 operands; the default where it
+applies), cudnn (cuDNN's fused SDPA where flash would apply and every tensor
+is bf16; needs libcudnn.so.9) or general (batched products + row softmax,
+any shape; f32 attention always takes it). --memory-budget lowers as the
+trainer does with it (values recomputed for memory).
 )";
 
 std::string verdict(const cpu::Agreement &a) {
@@ -94,7 +97,7 @@ int runCheckCommand(int argc, char **argv) {
   a.request.lower.trainBatch = 2;
   a.request.lower.evalBatch = 2;
   auto extra = [&](Args &args, std::string &error) {
-    if (parseAttentionFlag(args, a.request.gpu, error))
+    if (parseGpuFlag(args, a.request.gpu, error))
       return true;
     auto v = args.value("--arch");
     if (!v)

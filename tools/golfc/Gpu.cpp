@@ -317,7 +317,8 @@ std::optional<exporter::GramRunner> gpuGramRunner(const plan::Plan &plan,
 }
 
 std::unique_ptr<Trainer> makeGpuTrainer(const plan::Plan &plan, const Ranks &ranks,
-                                        int64_t accumulation, std::string &error) {
+                                        int64_t accumulation, const cudagen::LowerOptions &lowering,
+                                        std::string &error) {
   std::optional<cuda::DeviceInfo> device =
       gpu(error, ranks.world.distributed() ? ranks.world.localRank : -1);
   if (!device)
@@ -331,6 +332,7 @@ std::unique_ptr<Trainer> makeGpuTrainer(const plan::Plan &plan, const Ranks &ran
     if (ranks.world.distributed())
       comm = joinNccl(ranks);
     cuda::ExecutorOptions options;
+    options.lowering = lowering;
     options.functions = {"loss_grad", "nll"};
     for (const char *late : {"loss_qat_grad", "loss_crownq_grad", "loss_qat_crownq_grad"})
       if (plan.function(late))

@@ -12,6 +12,7 @@
 #include "Evaluate.h"
 #include "Trainer.h"
 
+#include "codegen/cuda/Lowering.h"
 #include "runtime/export/Calibrate.h"
 
 namespace golf {
@@ -20,10 +21,11 @@ namespace golf {
 int gpuCount(std::string &why);
 
 /// golfc train's steps on the GPU (cuda/TrainStep.h), `accumulation`
-/// micro-batches per step on this rank; in a data-parallel run on GPU
-/// LOCAL_RANK, with the ranks' NCCL communicator.
+/// micro-batches per step on this rank, lowered with `lowering`; in a
+/// data-parallel run on GPU LOCAL_RANK, with the ranks' NCCL communicator.
 std::unique_ptr<Trainer> makeGpuTrainer(const plan::Plan &plan, const Ranks &ranks,
-                                        int64_t accumulation, std::string &error);
+                                        int64_t accumulation, const cudagen::LowerOptions &lowering,
+                                        std::string &error);
 
 /// @nll with `params` (compiled and uploaded here; the scorer owns its
 /// executor).

@@ -13,7 +13,7 @@ int gpuCount(std::string &why) {
 }
 
 std::unique_ptr<Trainer> makeGpuTrainer(const plan::Plan &, const Ranks &, int64_t,
-                                        std::string &error) {
+                                        const cudagen::LowerOptions &, std::string &error) {
   error = kNoCuda;
   return nullptr;
 }

@@ -27,7 +27,7 @@ namespace {
 
 const char *kUsage = R"(usage: golfc profile FILE [--set NAME=VALUE]... [--batch=N] [--eval-batch=N]
                       [--function=NAME] [--repeat=N] [--top=N] [--seed=N]
-                      [--attention=flash|general]
+                      [--attention=flash|cudnn|general] [--memory-budget=GIB]
 
 Runs each function of FILE (or only NAME) on the GPU with random weights and
 tokens: a warm-up run, then N timed runs (default 10; the median is shown,
@@ -107,10 +107,13 @@ double optimizerStepMs(const plan::Plan &p, const cuda::DeviceInfo &device, cons
   return ms[ms.size() / 2];
 }
 
-/// "rmsnorm_grad_0123456789ab" -> "rmsnorm_grad"; "Gemm(...)" -> "gemm".
+/// "rmsnorm_grad_0123456789ab" -> "rmsnorm_grad"; "Gemm(...)" -> "gemm";
+/// "cudnn sdpa fwd ..." -> "cudnn sdpa fwd".
 std::string family(const std::string &what) {
   if (what.rfind("Gemm(", 0) == 0)
     return "gemm (cuBLASLt)";
+  if (what.rfind("cudnn sdpa ", 0) == 0)
+    return what.substr(0, what.find(' ', 11));
   std::string first = what.substr(0, what.find(' '));
   size_t cut = first.rfind('_');
   return cut == std::string::npos ? first : first.substr(0, cut);
@@ -123,7 +126,7 @@ int runProfileCommand(int argc, char **argv) {
   int repeat = 10, top = 15;
   CheckArgs a;
   auto extra = [&](Args &args, std::string &error) {
-    if (parseAttentionFlag(args, a.request.gpu, error))
+    if (parseGpuFlag(args, a.request.gpu, error))
       return true;
     if (auto v = args.value("--function")) {
       only = v->str();

@@ -65,6 +65,13 @@ options:
   --eval-batch=N        sequences per evaluation batch (default: the eval section's)
   --autocast=off|bf16   bf16 matrix products and attention (default: the train
                         section's autocast)
+  --attention=flash|cudnn|general
+                        GPU attention kernels where they apply (bf16, head dim
+                        64): golfc's own (default) or cuDNN's fused SDPA
+                        (needs libcudnn.so.9); general: products and softmax
+  --memory-budget=GIB   recompute cheap late-read values on the GPU when the
+                        activations' arena would exceed GIB (default: keep
+                        them; faster, more memory)
   --iterations=N        step cap (overrides the train section)
   --wallclock=S         training time cap in seconds (overrides; 0: none)
   --max-steps=N         stop this invocation after N more steps (checkpoint and
@@ -121,7 +128,8 @@ std::optional<int> parse(int argc, char **argv, Options &o) {
       return 0;
     }
     std::string flagError;
-    if (parseLowerFlag(args, o.compile.lower, flagError)) {
+    if (parseLowerFlag(args, o.compile.lower, flagError) ||
+        parseGpuFlag(args, o.compile.gpu, flagError)) {
       if (!flagError.empty())
         return usage(flagError);
     } else if (auto v = args.value("--iterations")) {
@@ -427,7 +435,7 @@ int runTrainCommand(int argc, char **argv) {
 
   std::unique_ptr<Trainer> trainer;
   if (o.device != "cpu") {
-    trainer = makeGpuTrainer(p, ranks, accumulation, error);
+    trainer = makeGpuTrainer(p, ranks, accumulation, o.compile.gpu, error);
     if (!trainer && world->distributed())
       return fail("rank " + std::to_string(world->rank) + " trains on GPU " +
                   std::to_string(world->localRank) + " (--device=cpu for CPU ranks): " + error);

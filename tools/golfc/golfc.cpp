@@ -30,7 +30,8 @@ const char *kUsage = R"(usage: golfc <command> [options]
 commands:
   compile FILE     compile a .golf model and print a phase
       --emit=ast|ir|grad|plan|fused|cuda|summary   what to print (default summary)
-      --attention=flash|general   attention kernels of the GPU lowering (default flash where it applies)
+      --attention=flash|cudnn|general   attention of the GPU lowering (default flash where it applies)
+      --memory-budget=GIB     recompute cheap late-read values where the arena would exceed GIB
                               ast: the parsed program as canonical .golf source
                               ir: the golf dialect module (static shapes, verified)
                               grad: ir plus @loss_grad (loss and every parameter's gradient)
@@ -81,7 +82,7 @@ std::optional<int> parseCompileArgs(int argc, char **argv, Options &o) {
   std::string error;
   while (args.next()) {
     llvm::StringRef a = args.current();
-    if (parseLowerFlag(args, o.lower, error) || parseAttentionFlag(args, o.gpu, error)) {
+    if (parseLowerFlag(args, o.lower, error) || parseGpuFlag(args, o.gpu, error)) {
       if (!error.empty())
         return usageError(error);
     } else if (auto v = args.value("--emit")) {
