@@ -80,6 +80,12 @@ BufferPlan planBuffers(const std::vector<plan::TensorType> &values,
   }
   for (int r : results)
     touch(r, end);
+  // What weights-only steps make outlives the micro-batch steps: a trainer
+  // runs those steps once for several runs of the rest.
+  for (const Step &step : steps)
+    if (step.weightsOnly)
+      for (int v : step.results)
+        touch(v, end);
   std::vector<Interval> items;
   BufferPlan plan;
   for (size_t v = 0; v < n; ++v)

@@ -3,7 +3,8 @@
 // Every materialized value of a lowered function (arguments, intermediates,
 // temporaries, results; parameters live in their own buffers) gets an offset
 // in one arena. A value lives from the step that writes it to the last step
-// that reads it (arguments from the start, results to the end); values whose lifetimes
+// that reads it (arguments from the start, results and the results of
+// weights-only steps to the end); values whose lifetimes
 // do not overlap share memory (greedy first fit, largest first). Views share
 // their source's offset and extend its lifetime.
 //

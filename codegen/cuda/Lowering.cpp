@@ -94,6 +94,36 @@ std::vector<Step> emitRowReduction(Lowering &l, const plan::Op &op, int at, int 
 
 } // namespace
 
+namespace {
+
+/// Moves the generated steps that read parameters only (and what such
+/// steps made), in order, to the front and marks them weightsOnly. The
+/// weights do not change between the micro-batches of an optimizer step,
+/// so neither do their casts: the trainer runs these steps once per step.
+void hoistWeightSteps(const Lowering &l, std::vector<Step> &steps) {
+  std::vector<bool> fromWeights(l.values().size(), false);
+  for (const auto &[v, name] : l.params())
+    fromWeights[size_t(v)] = true;
+  std::vector<Step> hoisted, rest;
+  for (Step &s : steps) {
+    bool only = (s.kind == Step::Program || s.kind == Step::Alias) && !s.operands.empty();
+    for (int v : s.operands)
+      only = only && fromWeights[size_t(v)];
+    if (!only) {
+      rest.push_back(std::move(s));
+      continue;
+    }
+    s.weightsOnly = true;
+    for (int r : s.results)
+      fromWeights[size_t(r)] = true;
+    hoisted.push_back(std::move(s));
+  }
+  hoisted.insert(hoisted.end(), std::make_move_iterator(rest.begin()), std::make_move_iterator(rest.end()));
+  steps = std::move(hoisted);
+}
+
+} // namespace
+
 const char *attentionName(LowerOptions::Attention a) {
   switch (a) {
   case LowerOptions::Attention::Flash:
@@ -182,6 +212,7 @@ FunctionProgram lowerFunction(const plan::Plan &plan, const plan::Function &f,
         steps[s].ops.push_back(self);
   }
   rematerialize(l, steps);
+  hoistWeightSteps(l, steps);
   return l.take(std::move(steps));
 }
 

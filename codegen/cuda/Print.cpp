@@ -80,8 +80,9 @@ std::string printFused(const plan::Plan &plan, const std::vector<FunctionProgram
     const plan::Function &f = *plan.function(p.function);
     int kernels = 0, gemms = 0, aliases = 0, launches = 0;
     uint64_t traffic = 0;
-    int attention = 0;
+    int attention = 0, once = 0;
     for (const Step &s : p.steps) {
+      once += s.weightsOnly;
       if (s.kind == Step::Program || s.kind == Step::Attention)
         traffic += stepBytes(p, s);
       kernels += s.kind == Step::Program;
@@ -93,7 +94,8 @@ std::string printFused(const plan::Plan &plan, const std::vector<FunctionProgram
     os << "func @" << p.function << ": " << f.ops.size() << " ops -> " << p.steps.size()
        << " steps (" << kernels << " generated, " << launches << " launches, " << gemms << " gemm, "
        << (attention ? std::to_string(attention) + " cudnn attention, " : "") << aliases
-       << " views); generated kernels move " << mib(traffic) << "\n";
+       << " views; " << once << " read weights only); generated kernels move "
+       << mib(traffic) << "\n";
     const plan::Function &fn = *plan.function(p.function);
     BufferPlan buffers = planBuffers(p, fn.args, fn.results);
     os << "  arena " << mib(buffers.arenaBytes) << ": at most " << mib(buffers.peakLiveBytes)
@@ -126,6 +128,8 @@ std::string printFused(const plan::Plan &plan, const std::vector<FunctionProgram
         os << "  (" << mib(stepBytes(p, s)) << ")";
       if (s.recomputes >= 0)
         os << "  again: %" << s.recomputes << " for its late readers";
+      if (s.weightsOnly)
+        os << "  once per optimizer step";
       os << "\n";
     }
   }

@@ -101,6 +101,10 @@ struct Step {
   GemmCall gemm;             // kind Gemm: operands (A, B), results (C)
   AttentionCall attention;   // kind Attention
   int recomputes = -1;       // a second run of the step that made this value (Remat.cpp)
+  /// Reads parameters only (a weight's bf16 cast): such steps come first,
+  /// their results live to the end, and a trainer runs them once per
+  /// optimizer step rather than once per micro-batch.
+  bool weightsOnly = false;
 };
 
 /// A plan function lowered for the GPU: the values that live in device

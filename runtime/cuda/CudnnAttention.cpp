@@ -12,6 +12,7 @@
 
 #include <dlfcn.h>
 
+#include <cstdlib>
 #include <map>
 #include <stdexcept>
 
@@ -128,12 +129,15 @@ struct CudnnAttention::Impl {
 
 CudnnAttention::CudnnAttention() : impl_(std::make_unique<Impl>()) {
   if (!fe::cudnn_dlhandle) {
-    fe::cudnn_dlhandle = dlopen("libcudnn.so.9", RTLD_NOW | RTLD_GLOBAL);
+    // GOLF_CUDNN_LIB names another copy (PyTorch's wheel carries a newer one).
+    const char *env = std::getenv("GOLF_CUDNN_LIB");
+    const char *lib = env && *env ? env : "libcudnn.so.9";
+    fe::cudnn_dlhandle = dlopen(lib, RTLD_NOW | RTLD_GLOBAL);
     if (!fe::cudnn_dlhandle) {
       const char *why = dlerror();
       throw std::runtime_error(std::string("--attention=cudnn needs cuDNN 9 (") +
-                               (why ? why : "libcudnn.so.9 not found") +
-                               "); use --attention=flash");
+                               (why ? why : std::string(lib) + " not found") +
+                               "; GOLF_CUDNN_LIB may name it); use --attention=flash");
     }
   }
   if (cudnnStatus_t st = fe::detail::create_handle(&impl_->handle); st != CUDNN_STATUS_SUCCESS)

@@ -5,8 +5,10 @@
 // backward, causal, GQA) built with the cuDNN frontend's graph API, with
 // golfc's head layouts given as strides, so nothing is copied.
 //
-// libcudnn.so.9 is opened at run time (the frontend's dynamic loading), so
-// golfc runs where cuDNN is missing; only a plan with cuDNN steps needs it.
+// libcudnn.so.9 (or the file GOLF_CUDNN_LIB names) is opened at run time
+// (the frontend's dynamic loading), so golfc runs where cuDNN is missing;
+// only a plan with cuDNN steps needs it. The frontend opens
+// libcudart.so.13 (or .12) itself for device queries.
 // The first prepare() of a call builds its graph (allocates, synchronizes:
 // before graph capture) and says how much workspace it needs; run() then
 // only enqueues, and can be captured in a CUDA graph.

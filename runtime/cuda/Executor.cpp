@@ -77,7 +77,7 @@ struct Executor::Impl {
   /// Enqueues every step; records marks[i] after step i when given, and
   /// each GEMM step's tuned time alone into gemmAloneMs[i] when given.
   void runSteps(const Function &f, const std::vector<Event> *marks = nullptr,
-                std::vector<double> *gemmAloneMs = nullptr);
+                std::vector<double> *gemmAloneMs = nullptr, Part part = Part::All);
   const Function &function(const std::string &name) const;
   void upload(const Function &f, const std::vector<cpu::Tensor> &args);
 };
@@ -97,13 +97,14 @@ void *Executor::Impl::pointer(const Function &f, int value) const {
 }
 
 void Executor::Impl::runSteps(const Function &f, const std::vector<Event> *marks,
-                              std::vector<double> *gemmAloneMs) {
+                              std::vector<double> *gemmAloneMs, Part part) {
   cudaStream_t s = stream.get();
   for (size_t i = 0; i < f.program.steps.size(); ++i) {
     const cudagen::Step &step = f.program.steps[i];
     if (marks && i > 0)
       (*marks)[i - 1].record(s);
-    if (step.kind == cudagen::Step::Alias)
+    if (step.kind == cudagen::Step::Alias ||
+        (part != Part::All && step.weightsOnly != (part == Part::Weights)))
       continue;
     if (step.kind == cudagen::Step::Gemm) {
       const GemmTuning &tuning = gemm.run(f.gemms[i], pointer(f, step.operands[0]),
@@ -358,7 +359,9 @@ std::vector<void *> Executor::resultAddresses(const std::string &name) const {
   return impl_->pointers(f, f.source->results);
 }
 
-void Executor::enqueue(const std::string &name) { impl_->runSteps(impl_->function(name)); }
+void Executor::enqueue(const std::string &name, Part part) {
+  impl_->runSteps(impl_->function(name), nullptr, nullptr, part);
+}
 
 cudaStream_t Executor::stream() const { return impl_->stream.get(); }
 

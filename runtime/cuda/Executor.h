@@ -77,10 +77,16 @@ public:
   /// shared arena; results of gradient functions are not parameters).
   std::vector<void *> argAddresses(const std::string &function) const;
   std::vector<void *> resultAddresses(const std::string &function) const;
+  /// Which of a function's steps enqueue() runs: all of them; those that
+  /// read the weights alone (cudagen::Step::weightsOnly, such as bf16 casts
+  /// of weights: once per optimizer step, their results stay valid until
+  /// another function runs); or the rest (once per micro-batch, after
+  /// Weights).
+  enum class Part : uint8_t { All, Weights, Batch };
   /// Enqueues a function's steps on stream() with whatever its argument
   /// buffers hold; nothing is copied or awaited. Capturable into a graph
   /// once the function has run once (GEMM tuning, kernel attributes).
-  void enqueue(const std::string &function);
+  void enqueue(const std::string &function, Part part = Part::All);
   cudaStream_t stream() const;
 
   /// One step's share of a profiled run.

@@ -97,6 +97,8 @@ void TrainStep::Impl::body(const std::string &name, GradFunction &f, int parity)
   const auto *dScalars = scalars.as<const golf_mt::StepScalars>();
   auto *dStats = stats.as<golf_mt::StepStats>();
   const uint64_t bytes = uint64_t(microTokens) * 4;
+  // The weights' casts once: they do not change between micro-batches.
+  executor.enqueue(name, Executor::Part::Weights);
   for (int64_t k = 0; k < options.accumulation; ++k) {
     const char *batch = tokens[parity].as<char>() + uint64_t(2 * k) * bytes;
     check(cudaMemcpyAsync(f.args[0], batch, bytes, cudaMemcpyDeviceToDevice, s), "cudaMemcpyAsync (ids)");
@@ -106,7 +108,7 @@ void TrainStep::Impl::body(const std::string &name, GradFunction &f, int parity)
       check(cudaMemcpyAsync(f.args[2], &dScalars->softRoundAlpha, sizeof(float),
                             cudaMemcpyDeviceToDevice, s),
             "cudaMemcpyAsync (sharpness)");
-    executor.enqueue(name);
+    executor.enqueue(name, Executor::Part::Batch);
     const int first = k == 0;
     f.accumulate.launch(kernels, kernels.accumulate, s, first);
     auto *dScale = scale.as<golf_mt::GradScale>();

@@ -2,7 +2,8 @@
 //
 // A chain of steps over hand-made values: values whose lifetimes do not
 // overlap share bytes, views share their source's, arguments live from the
-// start and results to the end, and the reported peak of live bytes is the arena's
+// start and results (and what weights-only steps make) to the end, and
+// the reported peak of live bytes is the arena's
 // lower bound at the step where it occurs. A step order that reads a value
 // before it is written is refused.
 //
@@ -45,6 +46,27 @@ TEST(BufferPlan, ReusesDeadBuffersAndReportsThePeak) {
   EXPECT_EQ(b.naiveBytes, 1024u + 3 * 4096u);
   for (int v : {0, 1, 2, 3})
     EXPECT_EQ(b.offset[size_t(v)] % int64_t(BufferPlan::kAlign), 0);
+}
+
+TEST(BufferPlan, WhatWeightsOnlyStepsMakeLivesToTheEnd) {
+  FunctionProgram p;
+  // %0 a parameter, %1 its cast (made once per optimizer step, read by the
+  // first micro-batch step only), %2 the argument, %3 and %4 made from it.
+  p.values = {{plan::DType::F32, {1024}}, {plan::DType::BF16, {1024}}, {plan::DType::F32, {1024}},
+              {plan::DType::F32, {1024}}, {plan::DType::F32, {1024}}};
+  p.materialized.assign(5, true);
+  p.params = {{0, "w"}};
+  p.steps = {step({0}, {1}), step({1, 2}, {3}), step({3}, {4})};
+  p.steps[0].weightsOnly = true;
+  BufferPlan b = planBuffers(p, {2}, {4});
+  // %1 is read last at step 1 but outlives the batch steps: the next
+  // micro-batch reads it again without step 0, so %4 may not take its bytes.
+  EXPECT_NE(b.offset[4], b.offset[1]);
+  EXPECT_EQ(b.offset[0], -1); // the parameter has its own buffer
+  // Without the flag %4 reuses a dead buffer (the argument's or %1's).
+  p.steps[0].weightsOnly = false;
+  BufferPlan plain = planBuffers(p, {2}, {4});
+  EXPECT_TRUE(plain.offset[4] == plain.offset[1] || plain.offset[4] == plain.offset[2]);
 }
 
 TEST(BufferPlan, ReadingAValueBeforeItIsWrittenIsAnError) {
