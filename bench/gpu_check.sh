@@ -5,8 +5,11 @@
 # $MODELS). Extra arguments go to golfc check. EXACT=1 checks the f32 model:
 # --autocast=off --attention=general, and --set embed_dtype=f32 where the
 # file declares it (the baseline's activations take the embedding's dtype).
-# Prints one summary table; with PROFILE=1, then `golfc profile` of the
-# baseline's @loss_grad. The usual check after a codegen change (the exact
+# Prints one summary table; with ATTENTION=1, then bench/attention's
+# attention_check (golfc's kernels and cuDNN's against a float64 reference,
+# timed; the bundle needs ATTENTION=1 too); with PROFILE=1, then `golfc
+# profile` of the baseline's @loss_grad (with GOLFC_FLAGS, e.g.
+# --attention=cudnn). The usual check after a codegen change (the exact
 # path, then where time goes):
 #   CUDA_TESTS=NONE PROFILE=1 EXACT=1 bash bench/gpu_check.sh
 set -u
@@ -35,8 +38,13 @@ for f in ${MODELS:-examples/tiny.golf examples/baseline.golf examples/seeds/*.go
 done
 echo "== summary"
 printf '%s' "$summary"
+if [ "${ATTENTION:-0}" = 1 ]; then
+  echo "== attention_check: golfc's kernels and cuDNN against float64"
+  timeout 300 .device/attention_check 2>&1 | tail -40
+fi
 if [ "${PROFILE:-0}" = 1 ]; then
   echo "== golfc profile: baseline @loss_grad, one 64 x 1024 micro-batch"
-  timeout 120 .device/golfc profile examples/baseline.golf --function=loss_grad --repeat=5 --top=40 2>&1 |
+  read -r -a flags <<< "${GOLFC_FLAGS:-}"
+  timeout 120 .device/golfc profile examples/baseline.golf "${flags[@]}" --function=loss_grad --repeat=5 --top=40 2>&1 |
     grep -vE "^\s*$" | head -80
 fi
