@@ -183,6 +183,12 @@ std::unique_ptr<Executor> Executor::create(const plan::Plan &plan, const DeviceI
         cudnnBytes = std::max<uint64_t>(cudnnBytes, impl->cudnn->prepare(step.attention));
       }
   const uint64_t plannedBytes = (arenaBytes + 255) / 256 * 256;
+  size_t freeBytes = 0, totalBytes = 0;
+  if (cudaMemGetInfo(&freeBytes, &totalBytes) == cudaSuccess && plannedBytes + cudnnBytes > freeBytes)
+    throw std::runtime_error(
+        "the activations' arena (" + std::to_string((plannedBytes + cudnnBytes) >> 20) +
+        " MiB) does not fit in the GPU's free memory (" + std::to_string(freeBytes >> 20) +
+        " MiB): a smaller --batch, or --memory-budget=GIB to recompute cheap values instead of keeping them");
   impl->arena = DeviceBuffer(plannedBytes + cudnnBytes);
   if (impl->cudnn)
     impl->cudnnWorkspace = static_cast<char *>(impl->arena.data()) + plannedBytes;
