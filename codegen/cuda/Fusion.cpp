@@ -110,26 +110,38 @@ bool rowwise(std::string_view kind) {
 /// which stays within the row, and one merge_heads, which moves whole rows
 /// (the norm's rows of the head dim become rows of the merged tensor).
 /// Sets `acrossRow` when a link reads other elements of the row or moves it.
+/// A link past `r` that is not in memory may have other readers (they
+/// recompute it from r): the chain goes on through its first reader, and
+/// `keepsStart` says that r must then be written too (the q norm: rope(q)
+/// is read by q_gain's multiply and again by q_gain's gradient).
 int chainEnd(const plan::Plan &plan, const plan::Function &f, const FusionPlan &fp,
-             const std::vector<int> &reader, int r, bool rowOps, bool &acrossRow) {
+             const std::vector<int> &reader, const std::vector<int> &firstReader, int r, bool rowOps,
+             bool &acrossRow, bool &keepsStart) {
   std::vector<int64_t> shape = plan.values[size_t(r)].shape;
   const int64_t row = shape.back();
   bool merged = false;
-  acrossRow = false;
+  acrossRow = keepsStart = false;
   for (int cur = r;;) {
-    if (fp.uses[size_t(cur)] != 1 || reader[size_t(cur)] < 0)
+    if (reader[size_t(cur)] < 0)
       return -1;
-    const plan::Op &op = f.ops[size_t(reader[size_t(cur)])];
+    int next = reader[size_t(cur)];
+    if (fp.uses[size_t(cur)] != 1) {
+      if (cur == r)
+        return -1;
+      next = firstReader[size_t(cur)];
+      keepsStart = true;
+    }
+    const plan::Op &op = f.ops[size_t(next)];
     if (op.results.size() != 1)
       return -1;
-    const std::vector<int64_t> &next = plan.values[size_t(op.results[0])].shape;
+    const std::vector<int64_t> &after = plan.values[size_t(op.results[0])].shape;
     bool rope = rowOps && op.kind == "rope";
     bool merge = rowOps && !merged && op.kind == "merge_heads" && shape.size() == 4;
-    if (!merge && ((!elementwise(op.kind) && !rope) || next != shape))
+    if (!merge && ((!elementwise(op.kind) && !rope) || after != shape))
       return -1;
     acrossRow = acrossRow || rope || merge;
     merged = merged || merge;
-    shape = next;
+    shape = after;
     cur = op.results[0];
     if (fp.materialized[size_t(cur)])
       return acrossRow && row > kMaxEpilogueRow ? -1 : cur;
@@ -265,7 +277,8 @@ FusionPlan planFusion(const plan::Plan &plan, const plan::Function &f) {
   FusionPlan fp{std::vector<bool>(n, false), std::vector<int>(n, -1), std::vector<int>(n, 0),
                 std::vector<int>(n, -1), std::vector<int>(n, -1), std::vector<bool>(n, false),
                 std::vector<int>(n, -1)};
-  std::vector<int> reader(n, -1); // per value: the last op reading it
+  std::vector<int> reader(n, -1);      // per value: the last op reading it
+  std::vector<int> firstReader(n, -1); // and the first
   for (int a : f.args)
     fp.materialized[size_t(a)] = true;
   for (size_t i = 0; i < f.ops.size(); ++i) {
@@ -285,6 +298,8 @@ FusionPlan planFusion(const plan::Plan &plan, const plan::Function &f) {
       if (!seen)
         ++fp.uses[size_t(v)];
       reader[size_t(v)] = int(i);
+      if (firstReader[size_t(v)] < 0)
+        firstReader[size_t(v)] = int(i);
       if (c == OpClass::Library)
         fp.materialized[size_t(v)] = true;
     }
@@ -318,12 +333,15 @@ FusionPlan planFusion(const plan::Plan &plan, const plan::Function &f) {
   for (const plan::Op &op : f.ops) {
     if (!rowwise(op.kind) || op.results.size() != 1 || isResult[size_t(op.results[0])])
       continue;
-    bool acrossRow = false;
+    bool acrossRow = false, keepsStart = false;
     int r = op.results[0];
-    int end = chainEnd(plan, f, fp, reader, r, op.kind.rfind("rms_norm", 0) == 0, acrossRow);
-    if (end < 0 || fp.epilogueOf[size_t(end)] >= 0)
+    int end = chainEnd(plan, f, fp, reader, firstReader, r, op.kind.rfind("rms_norm", 0) == 0,
+                       acrossRow, keepsStart);
+    // Only a row-staged epilogue (Norm.cpp) writes the norm's result beside
+    // the chain's end.
+    if (end < 0 || fp.epilogueOf[size_t(end)] >= 0 || (keepsStart && !(acrossRow && op.kind == "rms_norm")))
       continue;
-    fp.materialized[size_t(r)] = false;
+    fp.materialized[size_t(r)] = keepsStart;
     fp.epilogueEnd[size_t(r)] = end;
     fp.epilogueOf[size_t(end)] = r;
     fp.epilogueRow[size_t(r)] = acrossRow;

@@ -403,10 +403,13 @@ std::string KernelBuilder::output(int v) {
 }
 
 void KernelBuilder::store(int v, const Index &idx, const std::string &expr) {
-  if (int end = fusion_.epilogueEnd[size_t(v)]; end >= 0) {
+  if (int end = fusion_.epilogueEnd[size_t(v)]; end >= 0)
     store(end, idx, throughEpilogue(v, idx, expr));
-    return;
-  }
+  else
+    storeOwn(v, idx, expr);
+}
+
+void KernelBuilder::storeOwn(int v, const Index &idx, const std::string &expr) {
   std::string out = output(v);
   plan::DType d = type(v).dtype;
   std::string conv = isIntType(d) ? "int(" + expr + ")"

@@ -45,8 +45,12 @@ public:
   std::string compute(int v, const Index &idx);
   /// The pointer parameter that result `v` is stored through.
   std::string output(int v);
-  /// Stores `expr` into result `v` at `idx`, converting to its dtype.
+  /// Stores `expr` into result `v` at `idx`, converting to its dtype, or
+  /// through v's epilogue into its end (Fusion.h).
   void store(int v, const Index &idx, const std::string &expr);
+  /// Stores into `v` itself, also where an epilogue ends elsewhere (a norm
+  /// whose result stays in memory beside its epilogue's end).
+  void storeOwn(int v, const Index &idx, const std::string &expr);
   /// Vectorized kernels compute 4 adjacent elements of the last axis per
   /// thread, one lane after the other at the top level: lane u's last index
   /// is laneIndex(first, u) ("(c4 + 2)"), `first` a multiple of 4. Loads of

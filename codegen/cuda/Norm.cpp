@@ -143,6 +143,9 @@ void emitNormRow(KernelBuilder &b, const Lowering &l, const plan::Op &op, const 
     b.open("for (int c = lane; c < " + n + "; c += 32)");
     Index atEnd = endIndex(l, y, end, at);
     b.store(end, atEnd, b.compute(end, atEnd));
+    // Still in memory: other readers recompute part of the chain from it.
+    if (fusion.materialized[size_t(y)])
+      b.storeOwn(y, at, "srow[c]");
     b.close();
   } else if (vector) {
     b.line("#pragma unroll");
