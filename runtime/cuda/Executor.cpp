@@ -67,7 +67,13 @@ struct Executor::Impl {
   void *cudnnWorkspace = nullptr;         // past the functions' plans, in the arena
   Stream stream;
   Event start, stop;
-  std::map<std::string, DeviceBuffer> params;
+  /// Every parameter in one allocation (256-byte aligned slots), by name.
+  struct ParamSlot {
+    void *data;
+    uint64_t bytes;
+  };
+  DeviceBuffer paramMemory;
+  std::map<std::string, ParamSlot> params;
   DeviceBuffer arena; // shared by every function (they run one at a time)
   std::vector<Function> functions;
   double lastMs = 0;
@@ -157,10 +163,20 @@ std::unique_ptr<Executor> Executor::create(const plan::Plan &plan, const DeviceI
   std::vector<std::string> cubins = compileCubins(sources, nvrtc, &report.nvrtc);
   t0 = std::chrono::steady_clock::now();
   impl->library = KernelLibrary::load(sources, cubins);
+  std::vector<uint64_t> paramOffsets;
+  uint64_t paramTotal = 0;
   for (const plan::Param &p : impl->plan.params) {
+    paramOffsets.push_back(paramTotal);
     uint64_t bytes = uint64_t(p.type.numel()) * cudagen::elementBytes(p.type.dtype);
-    impl->params.emplace(p.name, DeviceBuffer(bytes));
+    paramTotal += (bytes + cudagen::BufferPlan::kAlign - 1) / cudagen::BufferPlan::kAlign *
+                  cudagen::BufferPlan::kAlign;
     report.paramBytes += bytes;
+  }
+  impl->paramMemory = DeviceBuffer(paramTotal);
+  for (size_t i = 0; i < impl->plan.params.size(); ++i) {
+    const plan::Param &p = impl->plan.params[i];
+    impl->params.emplace(p.name, Impl::ParamSlot{static_cast<char *>(impl->paramMemory.data()) + paramOffsets[i],
+                                                 uint64_t(p.type.numel()) * cudagen::elementBytes(p.type.dtype)});
   }
   std::vector<cudagen::BufferPlan> plans;
   uint64_t arenaBytes = 0;
@@ -204,7 +220,7 @@ std::unique_ptr<Executor> Executor::create(const plan::Plan &plan, const DeviceI
       if (f.buffers.offset[v] >= 0)
         f.address[v] = arena + f.buffers.offset[v];
     for (const auto &[v, name] : f.program.params)
-      f.address[size_t(v)] = impl->params.at(name).data();
+      f.address[size_t(v)] = impl->params.at(name).data;
     for (size_t v = 0; v < f.address.size(); ++v) // views of parameters
       if (!f.address[v])
         f.address[v] = f.address[size_t(f.buffers.root[v])];
@@ -256,7 +272,7 @@ void Executor::setParams(const cpu::ParamStore &params) {
     if (it->second.shape() != p.type.shape)
       throw std::runtime_error("parameter '" + p.name + "' has the wrong shape");
     std::vector<char> bytes = deviceBytes(it->second, p.type.dtype);
-    copyToDevice(impl_->params.at(p.name).data(), bytes.data(), bytes.size());
+    copyToDevice(impl_->params.at(p.name).data, bytes.data(), bytes.size());
   }
 }
 
@@ -333,9 +349,9 @@ double Executor::lastRunMs() const { return impl_->lastMs; }
 cpu::ParamStore Executor::params() const {
   cpu::ParamStore out;
   for (const plan::Param &p : impl_->plan.params) {
-    const DeviceBuffer &b = impl_->params.at(p.name);
-    std::vector<char> bytes(b.bytes());
-    copyToHost(bytes.data(), b.data(), bytes.size());
+    const Impl::ParamSlot &slot = impl_->params.at(p.name);
+    std::vector<char> bytes(slot.bytes);
+    copyToHost(bytes.data(), slot.data, bytes.size());
     out[p.name] = hostTensor(bytes.data(), p.type);
   }
   return out;
@@ -345,7 +361,7 @@ void *Executor::paramAddress(const std::string &name) const {
   auto it = impl_->params.find(name);
   if (it == impl_->params.end())
     throw std::runtime_error("plan has no parameter '" + name + "'");
-  return it->second.data();
+  return it->second.data;
 }
 
 std::vector<void *> Executor::Impl::pointers(const Function &f, const std::vector<int> &values) const {

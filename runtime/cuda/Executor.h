@@ -5,8 +5,9 @@
 // (through the on-disk cache), loads them and plans each function's device
 // memory. Functions run one at a time on one stream, so they share one
 // arena, as large as the largest function's plan: a function's results stay
-// valid until the next run of any function. Parameters live in their own
-// device buffers, uploaded by setParams(); run() uploads the arguments,
+// valid until the next run of any function (cuDNN's workspace follows the
+// plans in the same allocation). Parameters live in one allocation of their
+// own, uploaded by setParams(); run() uploads the arguments,
 // replays the steps on the stream and downloads the results.
 //
 // The training step (TrainStep.h) drives functions without host copies:
