@@ -70,8 +70,8 @@ options:
                         64): golfc's own (default) or cuDNN's fused SDPA
                         (needs libcudnn.so.9); general: products and softmax
   --memory-budget=GIB   recompute cheap late-read values on the GPU when the
-                        activations' arena would exceed GIB (default: keep
-                        them; faster, more memory)
+                        activations' arena would exceed GIB, as far as they go
+                        (default: keep them; faster, more memory)
   --iterations=N        step cap (overrides the train section)
   --wallclock=S         training time cap in seconds (overrides; 0: none)
   --max-steps=N         stop this invocation after N more steps (checkpoint and
