@@ -308,6 +308,7 @@ std::vector<Executor::StepTime> Executor::profile(const std::string &name,
   for (size_t i = 0; i < marks.size(); ++i) {
     const cudagen::Step &step = f.program.steps[i];
     StepTime t{step.label, "", elapsedMs(i ? marks[i - 1] : m.start, marks[i])};
+    t.weightsOnly = step.weightsOnly;
     if (step.kind == cudagen::Step::Gemm) {
       t.what = describe(f.gemms[i]);
       t.aloneMs = gemmAloneMs[i];

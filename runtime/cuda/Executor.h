@@ -99,6 +99,9 @@ public:
     /// time when its shape was tuned (at least as fast as cuBLASLt's own first
     /// choice); 0 for other steps.
     double aloneMs = 0;
+    /// A weights-only step (Part::Weights): a trainer runs it once per
+    /// optimizer step, not per micro-batch.
+    bool weightsOnly = false;
   };
   /// Runs a function with an event after every step (slower than run(): for
   /// inspection, not for timing the whole) and returns each step's time.

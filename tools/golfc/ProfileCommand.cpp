@@ -32,7 +32,9 @@ const char *kUsage = R"(usage: golfc profile FILE [--set NAME=VALUE]... [--batch
 Runs each function of FILE (or only NAME) on the GPU with random weights and
 tokens: a warm-up run, then N timed runs (default 10; the median is shown,
 with tokens per second), then one run timed step by step, summed by kernel
-family and listed for the --top slowest steps (default 15), and each GEMM
+family and listed for the --top slowest steps (default 15; steps that read
+the weights alone, which a trainer runs once per optimizer step rather than
+per micro-batch, are a family of their own), and each GEMM
 shape's time in the function beside the same product alone (cuBLASLt's
 tuned algorithm, timed when the shape was tuned; the issue's target is
 within 10%). Then the optimizer step (alone with --function=optimizer):
@@ -186,7 +188,7 @@ int runProfileCommand(int argc, char **argv) {
       std::map<std::string, std::pair<int, double>> families;
       for (const auto &s : steps) {
         total += s.ms;
-        auto &[n, sum] = families[family(s.what)];
+        auto &[n, sum] = families[s.weightsOnly ? "once per step (weights)" : family(s.what)];
         ++n;
         sum += s.ms;
       }
