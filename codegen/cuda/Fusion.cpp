@@ -104,6 +104,18 @@ bool rowwise(std::string_view kind) {
          kind == "fake_quant" || kind == "fake_quant_grad";
 }
 
+/// Whether every op that reads one of `links` is a link of the chain
+/// itself (it makes the next link) or comes after op `at`.
+bool readLater(const plan::Function &f, const std::vector<int> &links, int at) {
+  for (size_t j = 0; j < f.ops.size(); ++j)
+    for (int o : f.ops[j].operands)
+      if (std::find(links.begin(), links.end(), o) != links.end() && int(j) <= at &&
+          !(f.ops[j].results.size() == 1 &&
+            (std::find(links.begin(), links.end(), f.ops[j].results[0]) != links.end() || int(j) == at)))
+        return false;
+  return true;
+}
+
 /// Follows the single-reader chain from reduction result `r` to the first
 /// materialized value; -1 when the chain forks, changes shape or leaves
 /// elementwise ops. Where `rowOps` (norms), the chain may also hold RoPE,
@@ -113,15 +125,18 @@ bool rowwise(std::string_view kind) {
 /// A link past `r` that is not in memory may have other readers (they
 /// recompute it from r): the chain goes on through its first reader, and
 /// `keepsStart` says that r must then be written too (the q norm: rope(q)
-/// is read by q_gain's multiply and again by q_gain's gradient).
+/// is read by q_gain's multiply and again by q_gain's gradient). `links`
+/// gets r and the chain's values before the end.
 int chainEnd(const plan::Plan &plan, const plan::Function &f, const FusionPlan &fp,
              const std::vector<int> &reader, const std::vector<int> &firstReader, int r, bool rowOps,
-             bool &acrossRow, bool &keepsStart) {
+             bool &acrossRow, bool &keepsStart, std::vector<int> &links) {
   std::vector<int64_t> shape = plan.values[size_t(r)].shape;
   const int64_t row = shape.back();
   bool merged = false;
   acrossRow = keepsStart = false;
+  links.clear();
   for (int cur = r;;) {
+    links.push_back(cur);
     if (reader[size_t(cur)] < 0)
       return -1;
     int next = reader[size_t(cur)];
@@ -335,11 +350,15 @@ FusionPlan planFusion(const plan::Plan &plan, const plan::Function &f) {
       continue;
     bool acrossRow = false, keepsStart = false;
     int r = op.results[0];
+    std::vector<int> links;
     int end = chainEnd(plan, f, fp, reader, firstReader, r, op.kind.rfind("rms_norm", 0) == 0,
-                       acrossRow, keepsStart);
+                       acrossRow, keepsStart, links);
     // Only a row-staged epilogue (Norm.cpp) writes the norm's result beside
-    // the chain's end.
-    if (end < 0 || fp.epilogueOf[size_t(end)] >= 0 || (keepsStart && !(acrossRow && op.kind == "rms_norm")))
+    // the chain's end; the other readers come after the kernel, which runs
+    // where the chain ends.
+    if (end < 0 || fp.epilogueOf[size_t(end)] >= 0 ||
+        (keepsStart && !(acrossRow && op.kind == "rms_norm" &&
+                         readLater(f, links, fp.producer[size_t(end)]))))
       continue;
     fp.materialized[size_t(r)] = keepsStart;
     fp.epilogueEnd[size_t(r)] = end;
