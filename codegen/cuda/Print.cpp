@@ -18,17 +18,6 @@ std::string values(const std::vector<int> &ids) {
   return s.empty() ? "-" : s;
 }
 
-/// The bytes a generated step moves at least: each value it reads or
-/// writes, once. The sum over a function is the memory traffic that fusion
-/// decides (GEMMs and attention read their operands however they are made).
-uint64_t stepBytes(const FunctionProgram &p, const Step &s) {
-  uint64_t bytes = 0;
-  for (const std::vector<int> *ids : {&s.operands, &s.results})
-    for (int v : *ids)
-      bytes += uint64_t(p.values[size_t(v)].numel()) * elementBytes(p.values[size_t(v)].dtype);
-  return bytes;
-}
-
 std::string mib(uint64_t bytes) {
   std::ostringstream os;
   os.setf(std::ios::fixed);
@@ -45,6 +34,14 @@ std::string dims(const std::array<uint32_t, 3> &d) {
 }
 
 } // namespace
+
+uint64_t stepBytes(const FunctionProgram &p, const Step &s) {
+  uint64_t bytes = 0;
+  for (const std::vector<int> *ids : {&s.operands, &s.results})
+    for (int v : *ids)
+      bytes += uint64_t(p.values[size_t(v)].numel()) * elementBytes(p.values[size_t(v)].dtype);
+  return bytes;
+}
 
 std::string describe(const AttentionCall &c) {
   const AttentionShape &s = c.shape;

@@ -22,6 +22,11 @@ std::vector<FunctionProgram> lowerPlan(const plan::Plan &plan, const LowerOption
 std::string printFused(const plan::Plan &plan, const std::vector<FunctionProgram> &programs);
 std::string printCuda(const std::vector<FunctionProgram> &programs);
 
+/// The bytes a step moves at least: each value it reads or writes, once.
+/// Over a function's generated steps, the memory traffic that fusion
+/// decides (GEMMs and attention read their operands however they are made).
+uint64_t stepBytes(const FunctionProgram &p, const Step &s);
+
 /// One line naming a cuDNN attention call: direction, sizes, mask, scale and
 /// the tensors in merge_heads' layout (--emit=fused, profiles, the runtime's
 /// graph cache key).

@@ -309,6 +309,8 @@ std::vector<Executor::StepTime> Executor::profile(const std::string &name,
     const cudagen::Step &step = f.program.steps[i];
     StepTime t{step.label, "", elapsedMs(i ? marks[i - 1] : m.start, marks[i])};
     t.weightsOnly = step.weightsOnly;
+    if (step.kind == cudagen::Step::Program || step.kind == cudagen::Step::Attention)
+      t.bytes = cudagen::stepBytes(f.program, step);
     if (step.kind == cudagen::Step::Gemm) {
       t.what = describe(f.gemms[i]);
       t.aloneMs = gemmAloneMs[i];

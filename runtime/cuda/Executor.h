@@ -102,6 +102,9 @@ public:
     /// A weights-only step (Part::Weights): a trainer runs it once per
     /// optimizer step, not per micro-batch.
     bool weightsOnly = false;
+    /// Generated and attention steps: the bytes of the values it reads and
+    /// writes (cudagen::stepBytes), so bytes / ms is its bandwidth; 0 else.
+    uint64_t bytes = 0;
   };
   /// Runs a function with an event after every step (slower than run(): for
   /// inspection, not for timing the whole) and returns each step's time.

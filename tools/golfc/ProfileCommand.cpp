@@ -16,6 +16,7 @@
 #include "runtime/cuda/HostTensor.h"
 #include "runtime/cuda/Stream.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
@@ -32,7 +33,9 @@ const char *kUsage = R"(usage: golfc profile FILE [--set NAME=VALUE]... [--batch
 Runs each function of FILE (or only NAME) on the GPU with random weights and
 tokens: a warm-up run, then N timed runs (default 10; the median is shown,
 with tokens per second), then one run timed step by step, summed by kernel
-family and listed for the --top slowest steps (default 15; steps that read
+family and listed for the --top slowest steps (default 15; with each
+generated kernel's bandwidth, the bytes of the values it reads and writes
+over its time; steps that read
 the weights alone, which a trainer runs once per optimizer step rather than
 per micro-batch, are a family of their own), and each GEMM
 shape's time in the function beside the same product alone (cuBLASLt's
@@ -202,9 +205,13 @@ int runProfileCommand(int argc, char **argv) {
       printGemms(steps);
       std::sort(steps.begin(), steps.end(), [](auto &x, auto &y) { return x.ms > y.ms; });
       llvm::outs() << "  slowest steps (profiled total " << llvm::format("%.3f", total) << " ms):\n";
-      for (int i = 0; i < std::min<int>(top, int(steps.size())); ++i)
-        llvm::outs() << llvm::format("  %8.3f ms  ", steps[size_t(i)].ms) << steps[size_t(i)].what << "  ["
-                     << steps[size_t(i)].label << "]\n";
+      for (int i = 0; i < std::min<int>(top, int(steps.size())); ++i) {
+        const cuda::Executor::StepTime &s = steps[size_t(i)];
+        // Bandwidth of a memory-bound kernel: its values' bytes over its time.
+        std::string rate = s.bytes && s.ms > 0 ? llvm::formatv("{0,6:f2} TB/s", double(s.bytes) / s.ms * 1e-9).str()
+                                               : std::string(11, ' ');
+        llvm::outs() << llvm::format("  %8.3f ms ", s.ms) << rate << "  " << s.what << "  [" << s.label << "]\n";
+      }
     }
     if ((only.empty() || only == "optimizer") && p.train.contains("optimizers")) {
       double ms = optimizerStepMs(p, *device, params, repeat, rng);
