@@ -200,36 +200,6 @@ int mergeTarget(const Lowering &l, int v) {
   return -1;
 }
 
-/// cuDNN's fused SDPA as a library step. The forward saves cuDNN's softmax
-/// statistics when its gradient runs on cuDNN too and can read y
-/// (savedYOf); a backward without them runs the flash kernels.
-Step cudnnAttention(Lowering &l, const plan::Op &op, Step step, const AttentionShape &s) {
-  step.kind = Step::Attention;
-  step.label = opLabel(l.function(), op) + " (cudnn)";
-  step.attention.shape = s;
-  const int y = op.results[0];
-  if (op.kind == "attention") {
-    const plan::Op *grad = partner(l.function(), op, "attention_grad");
-    const int savedY = grad && cudnnApplies(l, *grad) ? savedYOf(l, y, op, *grad) : -1;
-    if (savedY >= 0) {
-      int stats = l.addTemporary({plan::DType::F32, {s.B * s.H * s.T}});
-      l.saveAttentionStats(y, {stats, savedY});
-      step.results.push_back(stats);
-      step.attention.stats = true;
-      step.label += ", saves stats";
-    }
-    return step;
-  }
-  const plan::Op *forward = partner(l.function(), op, "attention");
-  const Lowering::AttentionStats *saved = l.attentionStats(forward->results[0]);
-  step.operands.push_back(saved->lse);
-  step.operands.push_back(saved->y);
-  step.attention.grad = true;
-  step.attention.yMerged = saved->y != forward->results[0];
-  step.label += ", reads the forward's stats";
-  return step;
-}
-
 /// Whether `op` runs on cuDNN: a forward that applies, or a backward whose
 /// forward ran there and saved its statistics.
 bool onCudnn(const Lowering &l, const plan::Op &op) {
@@ -241,13 +211,18 @@ bool onCudnn(const Lowering &l, const plan::Op &op) {
   return forward && cudnnApplies(l, *forward) && l.attentionStats(forward->results[0]);
 }
 
-/// The FlashAttention-style program, or cuDNN's (onCudnn). A forward whose
-/// gradient is in the same function, and whose y that gradient can read
-/// (savedYOf), saves its lse for it, which then skips its stats pass.
+/// The FlashAttention-style program, or cuDNN's SDPA as a library step
+/// (onCudnn). A forward whose gradient is in the same function, runs on the
+/// same kernels and can read y (savedYOf) saves its softmax statistics for
+/// it, which then skips its stats pass. The two kinds' statistics differ
+/// (cuDNN's: a natural-log sum per row; the flash kernels': a log2 sum,
+/// rows padded to 128), so a backward reads only its own kind's.
 Step fusedAttention(Lowering &l, const plan::Op &op) {
   AttentionShape s = flashShape(l, op);
+  const bool cudnn = onCudnn(l, op);
+  const std::string stats = cudnn ? "stats" : "lse";
   Step step;
-  step.label = opLabel(l.function(), op) + " (flash)";
+  step.label = opLabel(l.function(), op) + (cudnn ? " (cudnn)" : " (flash)");
   step.operands = op.operands;
   step.results = op.results;
   // Operands read from their projections, results written merged.
@@ -263,33 +238,44 @@ Step fusedAttention(Lowering &l, const plan::Op &op) {
       *writesMerged[i] = true;
       step.results[i] = target;
     }
-  if (onCudnn(l, op))
-    return cudnnAttention(l, op, std::move(step), s);
+  if (cudnn) {
+    step.kind = Step::Attention;
+    step.attention.shape = s;
+  }
   const int y = op.results[0];
   if (op.kind == "attention") {
     const plan::Op *grad = partner(l.function(), op, "attention_grad");
-    const int savedY = grad ? savedYOf(l, y, op, *grad) : -1;
-    const bool save = savedY >= 0 && fusedApplies(l, *grad);
+    const bool sameKernels = grad && (cudnn ? cudnnApplies(l, *grad) : fusedApplies(l, *grad));
+    const int savedY = sameKernels ? savedYOf(l, y, op, *grad) : -1;
+    const bool save = savedY >= 0;
     if (save) {
-      int lse = l.addTemporary({plan::DType::F32, {attentionLseCount(s)}});
-      l.saveAttentionStats(y, {lse, savedY});
-      step.results.push_back(lse);
-      step.label += ", saves lse";
+      int t = l.addTemporary({plan::DType::F32, {cudnn ? s.B * s.H * s.T : attentionLseCount(s)}});
+      l.saveAttentionStats(y, {t, savedY});
+      step.results.push_back(t);
+      step.label += ", saves " + stats;
     }
-    step.program = emitAttention(s, save);
+    if (cudnn)
+      step.attention.stats = save;
+    else
+      step.program = emitAttention(s, save);
     return step;
   }
   const plan::Op *forward = partner(l.function(), op, "attention");
   const Lowering::AttentionStats *saved = forward ? l.attentionStats(forward->results[0]) : nullptr;
-  if (!saved) {
+  if (!saved) { // never on cuDNN (onCudnn)
     step.program = emitAttentionGrad(s);
     return step;
   }
   step.operands.push_back(saved->lse);
   step.operands.push_back(saved->y);
-  step.label += ", reads the forward's lse";
-  step.program = emitAttentionGrad(
-      s, SavedAttention{l.type(saved->y).dtype, saved->y != forward->results[0]});
+  step.label += ", reads the forward's " + stats;
+  const bool yMerged = saved->y != forward->results[0];
+  if (cudnn) {
+    step.attention.grad = true;
+    step.attention.yMerged = yMerged;
+  } else {
+    step.program = emitAttentionGrad(s, SavedAttention{l.type(saved->y).dtype, yMerged});
+  }
   return step;
 }
 

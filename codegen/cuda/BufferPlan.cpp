@@ -21,7 +21,6 @@ uint64_t elementBytes(plan::DType d) {
 
 namespace {
 
-uint64_t aligned(uint64_t n) { return (n + BufferPlan::kAlign - 1) / BufferPlan::kAlign * BufferPlan::kAlign; }
 
 struct Interval {
   int id;          // value id, or -(1 + scratch index)
@@ -76,7 +75,7 @@ BufferPlan planBuffers(const std::vector<plan::TensorType> &values,
       written[size_t(v)] = true;
     }
     for (size_t i = 0; i < step.program.scratchBytes.size(); ++i)
-      scratch.push_back({-1 - int(scratch.size()), s, s, aligned(step.program.scratchBytes[i])});
+      scratch.push_back({-1 - int(scratch.size()), s, s, BufferPlan::aligned(step.program.scratchBytes[i])});
   }
   for (int r : results)
     touch(r, end);
@@ -90,7 +89,7 @@ BufferPlan planBuffers(const std::vector<plan::TensorType> &values,
   BufferPlan plan;
   for (size_t v = 0; v < n; ++v)
     if (root[v] == int(v) && first[v] != -2 && !isParam[v]) {
-      uint64_t bytes = aligned(uint64_t(values[v].numel()) * elementBytes(values[v].dtype));
+      uint64_t bytes = BufferPlan::aligned(uint64_t(values[v].numel()) * elementBytes(values[v].dtype));
       items.push_back({int(v), first[v], last[v], bytes});
     }
   items.insert(items.end(), scratch.begin(), scratch.end());

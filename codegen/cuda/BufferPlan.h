@@ -23,6 +23,8 @@ namespace golf::cudagen {
 
 struct BufferPlan {
   static constexpr uint64_t kAlign = 256;
+  /// `bytes` rounded up to kAlign: the room a buffer takes.
+  static constexpr uint64_t aligned(uint64_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
   std::vector<int64_t> offset;  // per value id; -1: not in the arena (parameter, not materialized)
   std::vector<int> root;        // per value id: the value whose buffer it uses (views), else itself
   uint64_t arenaBytes = 0;

@@ -104,15 +104,18 @@ bool rowwise(std::string_view kind) {
          kind == "fake_quant" || kind == "fake_quant_grad";
 }
 
-/// Whether every op that reads one of `links` is a link of the chain
-/// itself (it makes the next link) or comes after op `at`.
+/// Whether every op up to op `at` (the chain's last) that reads one of
+/// `links` is an op of the chain itself: one that makes the next link, or
+/// `at`. Other readers must come later, once the kernel has written them.
 bool readLater(const plan::Function &f, const std::vector<int> &links, int at) {
-  for (size_t j = 0; j < f.ops.size(); ++j)
-    for (int o : f.ops[j].operands)
-      if (std::find(links.begin(), links.end(), o) != links.end() && int(j) <= at &&
-          !(f.ops[j].results.size() == 1 &&
-            (std::find(links.begin(), links.end(), f.ops[j].results[0]) != links.end() || int(j) == at)))
-        return false;
+  auto isLink = [&](int v) { return std::find(links.begin(), links.end(), v) != links.end(); };
+  for (int j = 0; j <= at; ++j) {
+    const plan::Op &op = f.ops[size_t(j)];
+    if (j == at || (op.results.size() == 1 && isLink(op.results[0])))
+      continue;
+    if (std::any_of(op.operands.begin(), op.operands.end(), isLink))
+      return false;
+  }
   return true;
 }
 

@@ -92,10 +92,6 @@ std::vector<Step> emitRowReduction(Lowering &l, const plan::Op &op, int at, int 
   return reductionEmitter(op.kind)(l, op);
 }
 
-} // namespace
-
-namespace {
-
 /// Moves the generated steps that read parameters only (and what such
 /// steps made), in order, to the front and marks them weightsOnly. The
 /// weights do not change between the micro-batches of an optimizer step,

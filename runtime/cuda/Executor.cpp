@@ -67,13 +67,15 @@ struct Executor::Impl {
   void *cudnnWorkspace = nullptr;         // past the functions' plans, in the arena
   Stream stream;
   Event start, stop;
-  /// Every parameter in one allocation (256-byte aligned slots), by name.
+  /// Every parameter in one allocation (aligned slots), by name.
   struct ParamSlot {
-    void *data;
-    uint64_t bytes;
+    uint64_t offset, bytes;
   };
   DeviceBuffer paramMemory;
   std::map<std::string, ParamSlot> params;
+  void *param(const std::string &name) const {
+    return static_cast<char *>(paramMemory.data()) + params.at(name).offset;
+  }
   DeviceBuffer arena; // shared by every function (they run one at a time)
   std::vector<Function> functions;
   double lastMs = 0;
@@ -163,21 +165,14 @@ std::unique_ptr<Executor> Executor::create(const plan::Plan &plan, const DeviceI
   std::vector<std::string> cubins = compileCubins(sources, nvrtc, &report.nvrtc);
   t0 = std::chrono::steady_clock::now();
   impl->library = KernelLibrary::load(sources, cubins);
-  std::vector<uint64_t> paramOffsets;
   uint64_t paramTotal = 0;
   for (const plan::Param &p : impl->plan.params) {
-    paramOffsets.push_back(paramTotal);
     uint64_t bytes = uint64_t(p.type.numel()) * cudagen::elementBytes(p.type.dtype);
-    paramTotal += (bytes + cudagen::BufferPlan::kAlign - 1) / cudagen::BufferPlan::kAlign *
-                  cudagen::BufferPlan::kAlign;
+    impl->params.emplace(p.name, Impl::ParamSlot{paramTotal, bytes});
+    paramTotal += cudagen::BufferPlan::aligned(bytes);
     report.paramBytes += bytes;
   }
   impl->paramMemory = DeviceBuffer(paramTotal);
-  for (size_t i = 0; i < impl->plan.params.size(); ++i) {
-    const plan::Param &p = impl->plan.params[i];
-    impl->params.emplace(p.name, Impl::ParamSlot{static_cast<char *>(impl->paramMemory.data()) + paramOffsets[i],
-                                                 uint64_t(p.type.numel()) * cudagen::elementBytes(p.type.dtype)});
-  }
   std::vector<cudagen::BufferPlan> plans;
   uint64_t arenaBytes = 0;
   for (size_t i = 0; i < programs.size(); ++i) {
@@ -198,7 +193,7 @@ std::unique_ptr<Executor> Executor::create(const plan::Plan &plan, const DeviceI
         }
         cudnnBytes = std::max<uint64_t>(cudnnBytes, impl->cudnn->prepare(step.attention));
       }
-  const uint64_t plannedBytes = (arenaBytes + 255) / 256 * 256;
+  const uint64_t plannedBytes = cudagen::BufferPlan::aligned(arenaBytes);
   size_t freeBytes = 0, totalBytes = 0;
   if (cudaMemGetInfo(&freeBytes, &totalBytes) == cudaSuccess && plannedBytes + cudnnBytes > freeBytes)
     throw std::runtime_error(
@@ -220,7 +215,7 @@ std::unique_ptr<Executor> Executor::create(const plan::Plan &plan, const DeviceI
       if (f.buffers.offset[v] >= 0)
         f.address[v] = arena + f.buffers.offset[v];
     for (const auto &[v, name] : f.program.params)
-      f.address[size_t(v)] = impl->params.at(name).data;
+      f.address[size_t(v)] = impl->param(name);
     for (size_t v = 0; v < f.address.size(); ++v) // views of parameters
       if (!f.address[v])
         f.address[v] = f.address[size_t(f.buffers.root[v])];
@@ -272,7 +267,7 @@ void Executor::setParams(const cpu::ParamStore &params) {
     if (it->second.shape() != p.type.shape)
       throw std::runtime_error("parameter '" + p.name + "' has the wrong shape");
     std::vector<char> bytes = deviceBytes(it->second, p.type.dtype);
-    copyToDevice(impl_->params.at(p.name).data, bytes.data(), bytes.size());
+    copyToDevice(impl_->param(p.name), bytes.data(), bytes.size());
   }
 }
 
@@ -352,19 +347,17 @@ double Executor::lastRunMs() const { return impl_->lastMs; }
 cpu::ParamStore Executor::params() const {
   cpu::ParamStore out;
   for (const plan::Param &p : impl_->plan.params) {
-    const Impl::ParamSlot &slot = impl_->params.at(p.name);
-    std::vector<char> bytes(slot.bytes);
-    copyToHost(bytes.data(), slot.data, bytes.size());
+    std::vector<char> bytes(impl_->params.at(p.name).bytes);
+    copyToHost(bytes.data(), impl_->param(p.name), bytes.size());
     out[p.name] = hostTensor(bytes.data(), p.type);
   }
   return out;
 }
 
 void *Executor::paramAddress(const std::string &name) const {
-  auto it = impl_->params.find(name);
-  if (it == impl_->params.end())
+  if (!impl_->params.count(name))
     throw std::runtime_error("plan has no parameter '" + name + "'");
-  return it->second.data;
+  return impl_->param(name);
 }
 
 std::vector<void *> Executor::Impl::pointers(const Function &f, const std::vector<int> &values) const {

@@ -33,14 +33,13 @@ const char *kUsage = R"(usage: golfc profile FILE [--set NAME=VALUE]... [--batch
 Runs each function of FILE (or only NAME) on the GPU with random weights and
 tokens: a warm-up run, then N timed runs (default 10; the median is shown,
 with tokens per second), then one run timed step by step, summed by kernel
-family and listed for the --top slowest steps (default 15; with each
-generated kernel's bandwidth, the bytes of the values it reads and writes
-over its time; steps that read
-the weights alone, which a trainer runs once per optimizer step rather than
-per micro-batch, are a family of their own), and each GEMM
-shape's time in the function beside the same product alone (cuBLASLt's
-tuned algorithm, timed when the shape was tuned; the issue's target is
-within 10%). Then the optimizer step (alone with --function=optimizer):
+family and listed for the --top slowest steps (default 15), each generated
+kernel with its bandwidth (the bytes of the values it reads and writes over
+its time). Steps that read the weights alone, which a trainer runs once per
+optimizer step rather than per micro-batch, are a family of their own. Each
+GEMM shape's time in the function is shown beside the same product alone
+(cuBLASLt's tuned algorithm, timed when the shape was tuned; the issue's
+target is within 10%). Then the optimizer step (alone with --function=optimizer):
 every optimizer of the train section on all parameters, random gradients,
 as the trainer enqueues it after accumulating; the median of N.
 )";

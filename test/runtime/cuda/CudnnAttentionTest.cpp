@@ -34,12 +34,13 @@ struct HeadTensor {
   HeadTensor(int64_t b, int64_t h, int64_t r, bool m)
       : B(b), heads(h), rows(r), merged(m), values(size_t(b * h * r * 64)),
         device(uint64_t(b * h * r * 64) * 2) {}
+  size_t logical(int64_t b, int64_t h, int64_t r, int64_t d) const {
+    return size_t(((b * heads + h) * rows + r) * 64 + d);
+  }
   size_t stored(int64_t b, int64_t h, int64_t r, int64_t d) const {
-    return size_t(merged ? ((b * rows + r) * heads + h) * 64 + d : ((b * heads + h) * rows + r) * 64 + d);
+    return merged ? size_t(((b * rows + r) * heads + h) * 64 + d) : logical(b, h, r, d);
   }
-  double &at(int64_t b, int64_t h, int64_t r, int64_t d) {
-    return values[size_t(((b * heads + h) * rows + r) * 64 + d)];
-  }
+  double &at(int64_t b, int64_t h, int64_t r, int64_t d) { return values[logical(b, h, r, d)]; }
   void randomize(std::mt19937 &rng) {
     std::normal_distribution<float> normal;
     std::vector<__nv_bfloat16> bytes(values.size());
@@ -64,7 +65,7 @@ struct HeadTensor {
         for (int64_t r = 0; r < rows; ++r)
           for (int64_t d = 0; d < 64; ++d) {
             double got = double(__bfloat162float(bytes[stored(b, h, r, d)]));
-            double want = expected.values[size_t(((b * heads + h) * rows + r) * 64 + d)];
+            double want = expected.values[logical(b, h, r, d)];
             if (!std::isfinite(got))
               return NAN;
             err += (got - want) * (got - want);
